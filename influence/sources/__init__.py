@@ -1,0 +1,129 @@
+"""Readers: one module per platform, all returning a :class:`~influence.community.Community`.
+
+Each module offers a pure ``parse_*`` (records in) and a thin ``read_*``
+(path in), plus a ``sniff(path)`` used by auto-detection. :func:`read` picks
+the reader from ``format`` or, with ``format=None``/``"auto"``, by asking each
+registered reader's ``sniff`` in turn.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from influence.community import Community
+from influence.errors import SourceError, UnknownFormatError
+from influence.sources import stackexchange, table
+
+__all__ = ["FORMATS", "detect_format", "read"]
+
+
+@dataclass(frozen=True)
+class _Format:
+    name: str
+    reader: Callable[..., Community]
+    sniff: Callable[[Path], bool]
+    description: str
+
+
+_REGISTRY: dict[str, _Format] = {
+    "stackexchange": _Format(
+        "stackexchange",
+        stackexchange.read_stackexchange,
+        stackexchange.sniff,
+        "Stack Exchange data dump folder (Posts.xml, Comments.xml, Users.xml, ...)",
+    ),
+    "table": _Format(
+        "table",
+        table.read_table,
+        table.sniff,
+        "message table or interaction edge list (CSV, TSV, Parquet, NDJSON)",
+    ),
+}
+
+#: The format names accepted by :func:`read`, with a one-line description.
+FORMATS: Mapping[str, str] = {name: f.description for name, f in _REGISTRY.items()}
+
+
+def detect_format(path: str | Path) -> str:
+    """Return the name of the format of ``path``.
+
+    Raises
+    ------
+    SourceError
+        When ``path`` does not exist.
+    UnknownFormatError
+        When no reader recognises it; the message lists the formats.
+    """
+    path = Path(path)
+    if not path.exists():
+        raise SourceError("path must exist (got no such file or folder)", path=str(path))
+    for fmt in _REGISTRY.values():
+        if fmt.sniff(path):
+            return fmt.name
+    raise UnknownFormatError(
+        f"format must be one of {sorted(_REGISTRY)} (got none recognised); "
+        "force one with --format NAME",
+        path=str(path),
+    )
+
+
+def read(
+    path: str | Path,
+    format: str | None = None,
+    *,
+    on_error: str = "raise",
+    mapping: Mapping[str, str] | None = None,
+) -> Community:
+    """Read a community dump into a :class:`~influence.community.Community`.
+
+    Parameters
+    ----------
+    path : str or Path
+        A dump folder or file.
+    format : str, optional
+        One of :data:`FORMATS`; ``None`` or ``"auto"`` detects it.
+    on_error : {"raise", "skip"}
+        ``"raise"`` (default) stops at the first bad record with a
+        :class:`~influence.errors.SourceError` naming file and line;
+        ``"skip"`` drops bad records and counts them in ``read_stats``.
+    mapping : dict, optional
+        For ``format="table"``: canonical column name -> column in the file.
+
+    Returns
+    -------
+    Community
+
+    Raises
+    ------
+    UnknownFormatError
+        When ``format`` is not known or cannot be detected.
+    SourceError
+        When the dump is malformed (with ``on_error="raise"``).
+
+    Examples
+    --------
+    >>> import influence
+    >>> community = influence.read("datasets/stackexchange-conlang-meta-2020")
+    >>> community.platform, len(community.messages) > 0
+    ('stackexchange', True)
+    """
+    name = "auto" if format is None else format
+    if name == "auto":
+        name = detect_format(path)
+    if name not in _REGISTRY:
+        raise UnknownFormatError(
+            f"format must be one of {['auto', *sorted(_REGISTRY)]} (got {format!r})",
+            path=str(path),
+        )
+    if not Path(path).exists():
+        raise SourceError("path must exist (got no such file or folder)", path=str(path))
+    options: dict = {"on_error": on_error}
+    if mapping:
+        if name != "table":
+            raise UnknownFormatError(
+                f"--map must go with format 'table' (got format {name!r})", path=str(path)
+            )
+        options["mapping"] = dict(mapping)
+    return _REGISTRY[name].reader(path, **options)

@@ -1,0 +1,384 @@
+"""The one place readers share: opening files, ids, times, reply resolution.
+
+Every reader turns its platform's records into a ``messages`` table and,
+optionally, a ``links`` table of explicit acts (mentions, accepts, kudos,
+shares). :func:`build_interactions` then derives the canonical
+``interactions`` from both, with one rule for every platform, and
+:func:`assemble` returns the validated :class:`~influence.community.Community`.
+"""
+
+from __future__ import annotations
+
+import bz2
+import gzip
+import io
+import lzma
+from collections.abc import Iterable
+from pathlib import Path
+from typing import IO, Literal
+
+import numpy as np
+import pandas as pd
+
+from influence.community import Community, ReadStats
+from influence.errors import SourceError
+from influence.schema import (
+    INTERACTION_COLUMNS,
+    MESSAGE_COLUMNS,
+    STRING,
+    UTC,
+    empty_users,
+)
+
+__all__ = [
+    "LINK_COLUMNS",
+    "OnError",
+    "assemble",
+    "build_interactions",
+    "check_on_error",
+    "normalize_ids",
+    "open_binary",
+    "parse_timestamps",
+]
+
+OnError = Literal["raise", "skip"]
+
+#: Columns of the ``links`` table a reader may hand to :func:`build_interactions`.
+#: ``source``/``target`` name users directly; when missing, the author of
+#: ``source_message_id``/``target_message_id`` is used instead.
+LINK_COLUMNS = (
+    "kind",
+    "source",
+    "source_message_id",
+    "target",
+    "target_message_id",
+    "created_at",
+    "message_id",
+    "weight",
+)
+
+DERIVED = "(derived)"
+
+_COMPRESSED = {".gz": gzip.open, ".bz2": bz2.open, ".xz": lzma.open, ".lzma": lzma.open}
+
+
+def check_on_error(on_error: str) -> OnError:
+    """Return ``on_error`` when it is ``"raise"`` or ``"skip"``; raise ValueError otherwise."""
+    if on_error not in ("raise", "skip"):
+        raise ValueError(f"on_error must be 'raise' or 'skip' (got {on_error!r})")
+    return on_error  # type: ignore[return-value]
+
+
+def open_binary(path: str | Path) -> IO[bytes]:
+    """Open a file for binary reading, decompressing ``.gz``, ``.bz2``, ``.xz`` and ``.zst``.
+
+    Raises
+    ------
+    SourceError
+        When the file does not exist or cannot be opened.
+    """
+    path = Path(path)
+    suffix = path.suffix.lower()
+    try:
+        if suffix in _COMPRESSED:
+            return _COMPRESSED[suffix](path, "rb")
+        if suffix == ".zst":
+            return _open_zstd(path)
+        return open(path, "rb")
+    except OSError as err:
+        raise SourceError(f"file must be readable ({err.strerror or err})", path=str(path)) from err
+
+
+def _open_zstd(path: Path) -> IO[bytes]:
+    try:
+        import zstandard
+    except ImportError as err:  # pragma: no cover - depends on the environment
+        raise SourceError(
+            "reading .zst needs the 'zstandard' package (got it not installed); "
+            "pip install zstandard",
+            path=str(path),
+        ) from err
+    reader = zstandard.ZstdDecompressor(max_window_size=2**31).stream_reader(open(path, "rb"))
+    return io.BufferedReader(reader)
+
+
+def normalize_ids(values: Iterable | pd.Series) -> pd.Series:
+    """Turn ids into stripped strings; blanks become missing; ``17.0`` becomes ``"17"``.
+
+    Examples
+    --------
+    >>> normalize_ids(pd.Series([" a ", "", None])).tolist()
+    ['a', <NA>, <NA>]
+    >>> normalize_ids(pd.Series([17.0, None])).tolist()
+    ['17', <NA>]
+    """
+    series = values if isinstance(values, pd.Series) else pd.Series(list(values), dtype=object)
+    if pd.api.types.is_float_dtype(series.dtype):
+        whole = series.notna() & (series == np.floor(series))
+        as_int = series.where(~whole).astype(object)
+        as_int[whole] = series[whole].astype("int64").astype(str)
+        series = as_int
+    elif pd.api.types.is_integer_dtype(series.dtype):
+        series = series.astype(str)
+    out = series.astype(STRING).str.strip()
+    return out.mask(out == "")
+
+
+def parse_timestamps(
+    values: pd.Series,
+    *,
+    path: str,
+    column: str,
+    lines: pd.Series | np.ndarray | None = None,
+    on_error: OnError = "raise",
+) -> pd.Series:
+    """Parse ISO 8601 strings or Unix epoch seconds/milliseconds into UTC timestamps.
+
+    Naive ISO times are taken as UTC. Numbers above 1e11 are read as
+    milliseconds, smaller ones as seconds (1e11 s is the year 5138).
+
+    Parameters
+    ----------
+    values : Series
+        Strings or numbers.
+    path, column : str
+        Used in the error message.
+    lines : array-like, optional
+        Line (or record) number of each value, for the error message.
+    on_error : {"raise", "skip"}
+        With ``"skip"``, unparseable values become ``NaT`` for the caller to drop.
+
+    Raises
+    ------
+    SourceError
+        ``<path>:<line>: <column> must be an ISO 8601 time or Unix epoch (got ...)``.
+
+    Examples
+    --------
+    >>> parse_timestamps(pd.Series(["2021-04-27T15:06:44.553", "1619535600",
+    ...     "1619535600000", "2021-04-27T17:06:44+02:00"]), path="x", column="t").tolist()
+    [Timestamp('2021-04-27 15:06:44.553000+0000', tz='UTC'), Timestamp('2021-04-27 15:00:00+0000', tz='UTC'), Timestamp('2021-04-27 15:00:00+0000', tz='UTC'), Timestamp('2021-04-27 15:06:44+0000', tz='UTC')]
+    """
+    series = values.reset_index(drop=True)
+    out = pd.Series(pd.NaT, index=series.index, dtype=UTC)
+    if isinstance(series.dtype, pd.DatetimeTZDtype):
+        out = series.dt.tz_convert("UTC").astype(UTC)
+        present = out.notna()
+    elif pd.api.types.is_datetime64_dtype(series.dtype):
+        out = series.dt.tz_localize("UTC").astype(UTC)
+        present = out.notna()
+    else:
+        present = series.notna() & (series.astype(str).str.strip() != "")
+        numeric = pd.to_numeric(series, errors="coerce")
+        is_num = numeric.notna() & present
+        if is_num.any():
+            nums = numeric[is_num].astype("float64")
+            millis = nums.abs() >= 1e11
+            ns = np.where(millis, nums * 1e6, nums * 1e9)
+            out[is_num] = pd.to_datetime(ns.astype("int64"), utc=True)
+        text = present & ~is_num
+        if text.any():
+            parsed = pd.to_datetime(
+                series[text].astype(str).str.strip(), utc=True, errors="coerce", format="ISO8601"
+            )
+            out[text] = parsed.astype(UTC)
+    bad = present & out.isna()
+    missing = ~present
+    problem = bad | missing
+    if problem.any() and on_error == "raise":
+        position = int(np.flatnonzero(problem.to_numpy())[0])
+        line = None if lines is None else _item(lines, position)
+        got = "missing" if missing.iloc[position] else repr(str(series.iloc[position]))
+        raise SourceError(
+            f"{column} must be an ISO 8601 time or Unix epoch (got {got})", path=path, line=line
+        )
+    out.index = values.index
+    return out
+
+
+def _item(values, position: int):
+    value = values.iloc[position] if isinstance(values, pd.Series) else values[position]
+    return int(value) if isinstance(value, (np.integer, int)) else value
+
+
+def build_interactions(
+    messages: pd.DataFrame,
+    links: pd.DataFrame | None = None,
+    *,
+    known_users: pd.Index | None = None,
+    stats: ReadStats | None = None,
+) -> pd.DataFrame:
+    """Derive the canonical interactions: the ONE reply-resolution rule.
+
+    * reply: the author of a message -> the author of its ``parent_id``;
+    * every row of ``links``: ``source`` (or the author of ``source_message_id``)
+      -> ``target`` (or the author of ``target_message_id``), of the row's kind
+      (mention, share, quote, accept, kudos).
+
+    Rows are dropped, and counted in ``stats`` under ``(derived)/interactions``,
+    for these reasons: ``reply_to_unknown_message`` (the parent or the linked
+    message is not in ``messages``), ``deleted_author`` (an end has no user id),
+    ``unknown_user`` (an end is not in ``known_users``, when given) and
+    ``self_interaction`` (source equals target).
+
+    Parameters
+    ----------
+    messages : DataFrame
+        Canonical messages.
+    links : DataFrame, optional
+        Explicit acts with the columns :data:`LINK_COLUMNS` (missing ones are null).
+    known_users : Index, optional
+        When given, interactions with users outside it are dropped.
+    stats : ReadStats, optional
+        Receives the counts.
+
+    Returns
+    -------
+    DataFrame
+        Canonical interactions, ordered by ``created_at`` then kind and ends.
+
+    Examples
+    --------
+    >>> msgs = pd.DataFrame({"message_id": ["1", "2", "3", "4"],
+    ...     "author_id": ["ann", "bob", "bob", None],
+    ...     "thread_id": ["1"] * 4, "parent_id": [None, "1", "2", "1"],
+    ...     "created_at": pd.to_datetime(["2024-01-01"] * 4, utc=True)})
+    >>> build_interactions(msgs)[["source", "target", "kind"]].to_dict("records")
+    [{'source': 'bob', 'target': 'ann', 'kind': 'reply'}]
+    """
+    author = pd.Series(
+        messages["author_id"].to_numpy(), index=messages["message_id"].to_numpy()
+    )
+    author = author[~author.index.duplicated()]
+    thread = pd.Series(messages["thread_id"].to_numpy(), index=messages["message_id"].to_numpy())
+    thread = thread[~thread.index.duplicated()]
+
+    has_parent = messages["parent_id"].notna()
+    replies = messages.loc[has_parent]
+    parent_known = replies["parent_id"].isin(author.index).to_numpy()
+    reply_frame = pd.DataFrame(
+        {
+            "source": replies["author_id"].to_numpy(),
+            "target": author.reindex(replies["parent_id"].to_numpy()).to_numpy(),
+            "kind": "reply",
+            "created_at": replies["created_at"].to_numpy(),
+            "message_id": replies["message_id"].to_numpy(),
+            "thread_id": replies["thread_id"].to_numpy(),
+            "weight": 1.0,
+            "_known": parent_known,
+        }
+    )
+    frames = [reply_frame]
+    if links is not None and len(links):
+        links = links.reindex(columns=list(LINK_COLUMNS))
+        source = links["source"].astype(STRING)
+        target = links["target"].astype(STRING)
+        known = np.ones(len(links), dtype=bool)
+        for ends, via in ((source, "source_message_id"), (target, "target_message_id")):
+            use = ends.isna().to_numpy() & links[via].notna().to_numpy()
+            ids = links[via].astype(STRING).to_numpy()
+            found = pd.Series(ids).isin(author.index).to_numpy()
+            known &= ~use | found
+            resolved = author.reindex(ids).to_numpy()
+            ends.iloc[use] = resolved[use]
+        msg = links["message_id"].astype(STRING)
+        link_frame = pd.DataFrame(
+            {
+                "source": source.to_numpy(),
+                "target": target.to_numpy(),
+                "kind": links["kind"].astype(str).to_numpy(),
+                "created_at": links["created_at"].to_numpy(),
+                "message_id": msg.to_numpy(),
+                "thread_id": thread.reindex(msg.to_numpy()).to_numpy(),
+                "weight": links["weight"].fillna(1.0).astype("float64").to_numpy(),
+                "_known": known,
+            }
+        )
+        frames.append(link_frame)
+    candidates = pd.concat(frames, ignore_index=True)
+    for name in ("source", "target", "message_id", "thread_id"):
+        candidates[name] = candidates[name].astype(STRING)
+
+    unknown_message = ~candidates["_known"].to_numpy(bool)
+    deleted = ~unknown_message & (
+        candidates["source"].isna().to_numpy() | candidates["target"].isna().to_numpy()
+    )
+    rest = ~unknown_message & ~deleted
+    unknown_user = np.zeros(len(candidates), dtype=bool)
+    if known_users is not None:
+        unknown_user = rest & ~(
+            candidates["source"].isin(known_users).to_numpy()
+            & candidates["target"].isin(known_users).to_numpy()
+        )
+    rest &= ~unknown_user
+    self_loop = rest & (candidates["source"] == candidates["target"]).fillna(False).to_numpy(bool)
+    keep = rest & ~self_loop
+
+    if stats is not None:
+        stats.record(
+            DERIVED,
+            "interactions",
+            read=len(candidates),
+            kept=int(keep.sum()),
+            dropped={
+                "reply_to_unknown_message": int(unknown_message.sum()),
+                "deleted_author": int(deleted.sum()),
+                "unknown_user": int(unknown_user.sum()),
+                "self_interaction": int(self_loop.sum()),
+            },
+        )
+    out = candidates.loc[keep, list(INTERACTION_COLUMNS)]
+    out["created_at"] = pd.to_datetime(out["created_at"], utc=True).astype(UTC)
+    out["kind"] = out["kind"].astype("category")
+    out = out.sort_values(
+        ["created_at", "kind", "source", "target", "message_id"], kind="stable"
+    )
+    return out.reset_index(drop=True)
+
+
+def assemble(
+    messages: pd.DataFrame,
+    *,
+    links: pd.DataFrame | None = None,
+    users: pd.DataFrame | None = None,
+    stats: ReadStats,
+    platform: str,
+    name: str,
+    users_authoritative: bool = False,
+    profile_url: str | None = None,
+) -> Community:
+    """Build interactions and return the validated :class:`Community`.
+
+    ``users`` is completed with a row for every author or interaction end it
+    lacks (display name unknown), so that every active user is known. With
+    ``users_authoritative``, interactions with users absent from ``users`` are
+    dropped as ``unknown_user`` instead.
+    """
+    messages = messages.reindex(columns=list(MESSAGE_COLUMNS) + [
+        c for c in messages.columns if c not in MESSAGE_COLUMNS
+    ])
+    messages = messages.sort_values(["created_at", "message_id"], kind="stable")
+    messages = messages.reset_index(drop=True)
+    users = empty_users() if users is None else users
+    known = pd.Index(users["user_id"].astype(STRING)) if users_authoritative else None
+    interactions = build_interactions(messages, links, known_users=known, stats=stats)
+    seen = pd.concat(
+        [messages["author_id"].dropna(), interactions["source"], interactions["target"]],
+        ignore_index=True,
+    ).astype(STRING)
+    extra = pd.Index(seen.unique()).difference(pd.Index(users["user_id"].astype(STRING)))
+    if len(extra):
+        added = pd.DataFrame({"user_id": pd.array(extra.sort_values(), dtype=STRING)})
+        added["display_name"] = pd.array([pd.NA] * len(added), dtype=STRING)
+        added["created_at"] = pd.Series(pd.NaT, index=added.index, dtype=UTC)
+        users = pd.concat([users, added], ignore_index=True)
+    users = users.sort_values("user_id", kind="stable").reset_index(drop=True)
+    return Community(
+        messages=messages,
+        interactions=interactions,
+        users=users,
+        read_stats=stats,
+        platform=platform,
+        name=name,
+        profile_url=profile_url,
+    )
