@@ -40,7 +40,7 @@ class ReadStats:
     >>> stats.record("x", "messages", read=2, kept=2, dropped={"bad": 1})
     Traceback (most recent call last):
     ...
-    influence.errors.InfluenceError: read_stats for x/messages must satisfy read = kept + dropped (got read=2, kept=2, dropped=1)
+    influence.errors.InfluenceError: read_stats for x/messages must satisfy read = kept + ...
     """
 
     def __init__(self) -> None:
@@ -77,8 +77,9 @@ class ReadStats:
     def merge(self, other: ReadStats) -> None:
         """Add every entry and note of ``other`` to this one."""
         for entry in other._entries.values():
-            self.record(entry.source, entry.table, read=entry.read, kept=entry.kept,
-                        dropped=entry.dropped)
+            self.record(
+                entry.source, entry.table, read=entry.read, kept=entry.kept, dropped=entry.dropped
+            )
         for text in other.notes:
             self.note(text)
 
@@ -117,8 +118,13 @@ class ReadStats:
         """A JSON-ready dict: a list of entries and the notes."""
         return {
             "entries": [
-                {"source": e.source, "table": e.table, "read": e.read, "kept": e.kept,
-                 "dropped": dict(sorted(e.dropped.items()))}
+                {
+                    "source": e.source,
+                    "table": e.table,
+                    "read": e.read,
+                    "kept": e.kept,
+                    "dropped": dict(sorted(e.dropped.items())),
+                }
                 for e in self._entries.values()
             ],
             "notes": list(self.notes),
@@ -186,6 +192,7 @@ class Community:
         """
         lo = _utc_bound(since)
         hi = _utc_bound(until)
+
         def keep(frame: pd.DataFrame) -> pd.DataFrame:
             mask = pd.Series(True, index=frame.index)
             if lo is not None:
@@ -193,6 +200,7 @@ class Community:
             if hi is not None:
                 mask &= frame["created_at"] < hi
             return frame.loc[mask]
+
         return replace(self, messages=keep(self.messages), interactions=keep(self.interactions))
 
     def to_networkx(self):

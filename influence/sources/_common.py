@@ -155,9 +155,11 @@ def parse_timestamps(
 
     Examples
     --------
-    >>> parse_timestamps(pd.Series(["2021-04-27T15:06:44.553", "1619535600",
-    ...     "1619535600000", "2021-04-27T17:06:44+02:00"]), path="x", column="t").tolist()
-    [Timestamp('2021-04-27 15:06:44.553000+0000', tz='UTC'), Timestamp('2021-04-27 15:00:00+0000', tz='UTC'), Timestamp('2021-04-27 15:00:00+0000', tz='UTC'), Timestamp('2021-04-27 15:06:44+0000', tz='UTC')]
+    >>> stamps = parse_timestamps(pd.Series(["2021-04-27T15:06:44.553", "1619535600",
+    ...     "1619535600000", "2021-04-27T17:06:44+02:00"]), path="x", column="t")
+    >>> [str(t) for t in stamps]  # doctest: +NORMALIZE_WHITESPACE
+    ['2021-04-27 15:06:44.553000+00:00', '2021-04-27 15:00:00+00:00',
+     '2021-04-27 15:00:00+00:00', '2021-04-27 15:06:44+00:00']
     """
     series = values.reset_index(drop=True)
     out = pd.Series(pd.NaT, index=series.index, dtype=UTC)
@@ -168,20 +170,27 @@ def parse_timestamps(
         out = series.dt.tz_localize("UTC").astype(UTC)
         present = out.notna()
     else:
-        present = series.notna() & (series.astype(str).str.strip() != "")
-        numeric = pd.to_numeric(series, errors="coerce")
-        is_num = numeric.notna() & present
+        as_text = series.astype(STRING).str.strip()
+        present = (series.notna() & (as_text != "")).fillna(False).astype(bool)
+        looks_numeric = as_text.str.fullmatch(r"[+-]?\d+(?:\.\d*)?").fillna(False).astype(bool)
+        is_num = present & looks_numeric
         if is_num.any():
-            nums = numeric[is_num].astype("float64")
+            nums = pd.to_numeric(as_text[is_num]).astype("float64")
             millis = nums.abs() >= 1e11
             ns = np.where(millis, nums * 1e6, nums * 1e9)
             out[is_num] = pd.to_datetime(ns.astype("int64"), utc=True)
         text = present & ~is_num
         if text.any():
-            parsed = pd.to_datetime(
-                series[text].astype(str).str.strip(), utc=True, errors="coerce", format="ISO8601"
-            )
-            out[text] = parsed.astype(UTC)
+            stripped = as_text[text]
+            # parse zoned and naive values apart: pandas 2 would give naive values
+            # the offset of the first zoned one
+            zoned = stripped.str.contains(r"(?:[zZ]|[+-]\d{2}:?\d{2})$", regex=True)
+            for part in (zoned, ~zoned):
+                if part.any():
+                    parsed = pd.to_datetime(
+                        stripped[part], utc=True, errors="coerce", format="ISO8601"
+                    )
+                    out[stripped[part].index] = parsed.astype(UTC)
     bad = present & out.isna()
     missing = ~present
     problem = bad | missing
@@ -246,70 +255,83 @@ def build_interactions(
     >>> build_interactions(msgs)[["source", "target", "kind"]].to_dict("records")
     [{'source': 'bob', 'target': 'ann', 'kind': 'reply'}]
     """
-    author = pd.Series(
-        messages["author_id"].to_numpy(), index=messages["message_id"].to_numpy()
-    )
-    author = author[~author.index.duplicated()]
-    thread = pd.Series(messages["thread_id"].to_numpy(), index=messages["message_id"].to_numpy())
-    thread = thread[~thread.index.duplicated()]
+    ids = pd.Index(messages["message_id"].astype(STRING).to_numpy())
+    authors = messages["author_id"].astype(STRING).array
+    threads = messages["thread_id"].astype(STRING).array
 
-    has_parent = messages["parent_id"].notna()
-    replies = messages.loc[has_parent]
-    parent_known = replies["parent_id"].isin(author.index).to_numpy()
-    reply_frame = pd.DataFrame(
-        {
-            "source": replies["author_id"].to_numpy(),
-            "target": author.reindex(replies["parent_id"].to_numpy()).to_numpy(),
-            "kind": "reply",
-            "created_at": replies["created_at"].to_numpy(),
-            "message_id": replies["message_id"].to_numpy(),
-            "thread_id": replies["thread_id"].to_numpy(),
-            "weight": 1.0,
-            "_known": parent_known,
-        }
-    )
-    frames = [reply_frame]
-    if links is not None and len(links):
-        links = links.reindex(columns=list(LINK_COLUMNS))
-        source = links["source"].astype(STRING)
-        target = links["target"].astype(STRING)
-        known = np.ones(len(links), dtype=bool)
-        for ends, via in ((source, "source_message_id"), (target, "target_message_id")):
-            use = ends.isna().to_numpy() & links[via].notna().to_numpy()
-            ids = links[via].astype(STRING).to_numpy()
-            found = pd.Series(ids).isin(author.index).to_numpy()
-            known &= ~use | found
-            resolved = author.reindex(ids).to_numpy()
-            ends.iloc[use] = resolved[use]
-        msg = links["message_id"].astype(STRING)
-        link_frame = pd.DataFrame(
+    def lookup(keys) -> tuple[np.ndarray, np.ndarray]:
+        """Position of each message id in ``messages`` and whether it was found."""
+        position = ids.get_indexer(pd.Index(pd.array(keys, dtype=STRING)))
+        return np.maximum(position, 0), position >= 0
+
+    replies = messages.loc[messages["parent_id"].notna()]
+    parent_pos, parent_known = lookup(replies["parent_id"].array)
+    frames = [
+        pd.DataFrame(
             {
-                "source": source.to_numpy(),
-                "target": target.to_numpy(),
-                "kind": links["kind"].astype(str).to_numpy(),
-                "created_at": links["created_at"].to_numpy(),
-                "message_id": msg.to_numpy(),
-                "thread_id": thread.reindex(msg.to_numpy()).to_numpy(),
-                "weight": links["weight"].fillna(1.0).astype("float64").to_numpy(),
-                "_known": known,
+                "source": replies["author_id"].astype(STRING).array,
+                "target": authors.take(parent_pos) if len(ids) else authors[:0],
+                "kind": "reply",
+                "created_at": replies["created_at"].array,
+                "message_id": replies["message_id"].astype(STRING).array,
+                "thread_id": replies["thread_id"].astype(STRING).array,
+                "weight": 1.0,
+                "_known": parent_known,
+                "_reply": True,
             }
         )
-        frames.append(link_frame)
+    ]
+    if links is not None and len(links):
+        links = links.reindex(columns=list(LINK_COLUMNS))
+        ends = {}
+        known = np.ones(len(links), dtype=bool)
+        for end, via in (("source", "source_message_id"), ("target", "target_message_id")):
+            given = links[end].astype(STRING)
+            use = given.isna().to_numpy() & links[via].notna().to_numpy()
+            position, found = lookup(links[via].astype(STRING).array)
+            known &= ~use | found
+            resolved = (
+                authors.take(position) if len(ids) else pd.array([pd.NA] * len(links), dtype=STRING)
+            )
+            ends[end] = given.where(~use, pd.Series(resolved, index=given.index))
+        message = links["message_id"].astype(STRING)
+        position, found = lookup(message.array)
+        thread = pd.Series(
+            threads.take(position) if len(ids) else message.array, index=message.index
+        ).where(found)
+        frames.append(
+            pd.DataFrame(
+                {
+                    "source": ends["source"].array,
+                    "target": ends["target"].array,
+                    "kind": links["kind"].astype(str).to_numpy(),
+                    "created_at": pd.to_datetime(links["created_at"], utc=True).array,
+                    "message_id": message.array,
+                    "thread_id": thread.astype(STRING).array,
+                    "weight": links["weight"].astype("float64").fillna(1.0).to_numpy(),
+                    "_known": known,
+                    "_reply": False,
+                }
+            )
+        )
+    frames = [f for f in frames if len(f)] or frames[:1]
     candidates = pd.concat(frames, ignore_index=True)
     for name in ("source", "target", "message_id", "thread_id"):
         candidates[name] = candidates[name].astype(STRING)
 
     unknown_message = ~candidates["_known"].to_numpy(bool)
+    is_reply = candidates["_reply"].to_numpy(bool)
     deleted = ~unknown_message & (
         candidates["source"].isna().to_numpy() | candidates["target"].isna().to_numpy()
     )
     rest = ~unknown_message & ~deleted
     unknown_user = np.zeros(len(candidates), dtype=bool)
     if known_users is not None:
-        unknown_user = rest & ~(
-            candidates["source"].isin(known_users).to_numpy()
-            & candidates["target"].isin(known_users).to_numpy()
+        users_index = pd.Index(pd.array(known_users, dtype=STRING))
+        inside = (users_index.get_indexer(pd.Index(candidates["source"].array)) >= 0) & (
+            users_index.get_indexer(pd.Index(candidates["target"].array)) >= 0
         )
+        unknown_user = rest & ~inside
     rest &= ~unknown_user
     self_loop = rest & (candidates["source"] == candidates["target"]).fillna(False).to_numpy(bool)
     keep = rest & ~self_loop
@@ -321,7 +343,8 @@ def build_interactions(
             read=len(candidates),
             kept=int(keep.sum()),
             dropped={
-                "reply_to_unknown_message": int(unknown_message.sum()),
+                "reply_to_unknown_message": int((unknown_message & is_reply).sum()),
+                "link_to_unknown_message": int((unknown_message & ~is_reply).sum()),
                 "deleted_author": int(deleted.sum()),
                 "unknown_user": int(unknown_user.sum()),
                 "self_interaction": int(self_loop.sum()),
@@ -330,9 +353,7 @@ def build_interactions(
     out = candidates.loc[keep, list(INTERACTION_COLUMNS)]
     out["created_at"] = pd.to_datetime(out["created_at"], utc=True).astype(UTC)
     out["kind"] = out["kind"].astype("category")
-    out = out.sort_values(
-        ["created_at", "kind", "source", "target", "message_id"], kind="stable"
-    )
+    out = out.sort_values(["created_at", "kind", "source", "target", "message_id"], kind="stable")
     return out.reset_index(drop=True)
 
 
@@ -354,9 +375,9 @@ def assemble(
     ``users_authoritative``, interactions with users absent from ``users`` are
     dropped as ``unknown_user`` instead.
     """
-    messages = messages.reindex(columns=list(MESSAGE_COLUMNS) + [
-        c for c in messages.columns if c not in MESSAGE_COLUMNS
-    ])
+    messages = messages.reindex(
+        columns=list(MESSAGE_COLUMNS) + [c for c in messages.columns if c not in MESSAGE_COLUMNS]
+    )
     messages = messages.sort_values(["created_at", "message_id"], kind="stable")
     messages = messages.reset_index(drop=True)
     users = empty_users() if users is None else users
@@ -371,7 +392,10 @@ def assemble(
         added = pd.DataFrame({"user_id": pd.array(extra.sort_values(), dtype=STRING)})
         added["display_name"] = pd.array([pd.NA] * len(added), dtype=STRING)
         added["created_at"] = pd.Series(pd.NaT, index=added.index, dtype=UTC)
+        flags = [c for c in users.columns if pd.api.types.is_bool_dtype(users[c].dtype)]
         users = pd.concat([users, added], ignore_index=True)
+        for name in flags:
+            users[name] = users[name].astype("boolean").fillna(False).astype(bool)
     users = users.sort_values("user_id", kind="stable").reset_index(drop=True)
     return Community(
         messages=messages,

@@ -1,0 +1,185 @@
+"""The whole analysis: window -> metrics -> classification -> the users table."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from influence.classify import ClassifyOptions, classify_users
+from influence.community import Community
+from influence.errors import EmptyCommunityError
+from influence.metrics import compute_metrics
+
+__all__ = ["USERS_COLUMNS", "Analysis", "analyze", "run_analysis"]
+
+#: The leading columns of the users table, in order (DESIGN.md section 5).
+USERS_COLUMNS = (
+    "user_id",
+    "display_name",
+    "segment",
+    "talkative_score",
+    "listened_to_score",
+    "influence_score",
+    "participation",
+    "out_reach",
+    "reciprocity",
+    "reputation",
+    "self_proclamation",
+    "propagation_speed",
+    "messages",
+    "reasons",
+)
+
+
+@dataclass(frozen=True)
+class Analysis:
+    """Everything one analysis produced, for reports and exports.
+
+    Attributes
+    ----------
+    community : Community
+        The community analysed (already restricted to the window).
+    users : DataFrame
+        The users table, indexed by ``user_id``, ranked by ``influence_score``.
+    parameters : dict
+        Every parameter used, JSON-ready.
+    thresholds : dict
+        The axis thresholds that decided the segments.
+    weights : dict
+        The normalised axis weights actually used.
+    timings : dict
+        Seconds per phase.
+    """
+
+    community: Community
+    users: pd.DataFrame
+    parameters: dict
+    thresholds: dict
+    weights: dict
+    timings: dict = field(default_factory=dict)
+
+    def segment_counts(self) -> dict[str, int]:
+        """Number of users per segment, every segment listed."""
+        counts = self.users["segment"].value_counts()
+        return {str(k): int(counts.get(k, 0)) for k in self.users["segment"].cat.categories}
+
+
+def run_analysis(
+    community: Community,
+    *,
+    since=None,
+    until=None,
+    horizon: str | pd.Timedelta = "24h",
+    options: ClassifyOptions | None = None,
+) -> Analysis:
+    """Compute the metrics, axes and segments of every user of ``community``.
+
+    Parameters
+    ----------
+    community : Community
+    since, until : str or Timestamp, optional
+        Keep messages and interactions with ``since <= created_at < until``.
+    horizon : str or Timedelta
+        Window after a contribution in which its cascade counts (default 24 h).
+    options : ClassifyOptions, optional
+        Thresholds, minimum activity and axis weights.
+
+    Returns
+    -------
+    Analysis
+
+    Raises
+    ------
+    EmptyCommunityError
+        When no message is left in the window.
+    """
+    options = options or ClassifyOptions()
+    horizon = pd.Timedelta(horizon)
+    timings: dict[str, float] = {}
+    start = time.perf_counter()
+    windowed = community.window(since, until) if (since or until) else community
+    if windowed.messages.empty:
+        raise EmptyCommunityError(
+            "community must have at least one message in the window "
+            f"(got 0 of {len(community.messages)} messages"
+            + (f" between {since} and {until}" if (since or until) else "")
+            + ")"
+        )
+    metrics = compute_metrics(windowed, horizon=horizon)
+    timings["metrics"] = time.perf_counter() - start
+
+    start = time.perf_counter()
+    classes = classify_users(metrics, options)
+    timings["classify"] = time.perf_counter() - start
+
+    users = _users_table(windowed, metrics, classes)
+    parameters = {
+        "since": None if since is None else str(since),
+        "until": None if until is None else str(until),
+        "horizon": str(horizon),
+        "top_share": options.top_share,
+        "min_messages": options.min_messages,
+        "talkative_weights": dict(options.talkative_weights),
+        "listened_to_weights": dict(options.listened_to_weights),
+    }
+    return Analysis(
+        community=windowed,
+        users=users,
+        parameters=parameters,
+        thresholds=classes.attrs["thresholds"],
+        weights=classes.attrs["weights"],
+        timings=timings,
+    )
+
+
+def _users_table(
+    community: Community, metrics: pd.DataFrame, classes: pd.DataFrame
+) -> pd.DataFrame:
+    profile = community.users.set_index("user_id")
+    table = classes.join(metrics)
+    table["display_name"] = profile["display_name"].reindex(table.index)
+    if community.profile_url:
+        table["profile_url"] = [community.profile_url.format(user_id=u) for u in table.index]
+    table.index.name = "user_id"
+    lead = [c for c in USERS_COLUMNS if c != "user_id"]
+    rest = [c for c in table.columns if c not in lead]
+    table = table[lead + rest]
+    order = table.assign(_score=table["influence_score"].fillna(-1.0)).reset_index()
+    order = order.sort_values(["_score", "user_id"], ascending=[False, True], kind="stable")
+    return table.loc[order["user_id"].to_numpy()]
+
+
+def analyze(community: Community | str | Path, **options) -> pd.DataFrame:
+    """Score every member and return the users table.
+
+    Parameters
+    ----------
+    community : Community, str or Path
+        A community, or a path handed to :func:`influence.read`.
+    **options
+        ``since``, ``until``, ``horizon`` and ``options`` (a
+        :class:`~influence.classify.ClassifyOptions`), as for :func:`run_analysis`.
+
+    Returns
+    -------
+    DataFrame
+        Indexed by ``user_id``, ranked by ``influence_score`` (then ``user_id``);
+        columns :data:`USERS_COLUMNS` first, then every other metric.
+
+    Examples
+    --------
+    >>> import influence
+    >>> users = influence.analyze("datasets/stackexchange-conlang-meta-2020")
+    >>> list(users.columns[:5])
+    ['display_name', 'segment', 'talkative_score', 'listened_to_score', 'influence_score']
+    >>> bool((users["segment"] == "true_influencer").any())
+    True
+    """
+    if not isinstance(community, Community):
+        from influence.sources import read
+
+        community = read(community)
+    return run_analysis(community, **options).users

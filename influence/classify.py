@@ -1,0 +1,271 @@
+"""Axes, segments and the reasons for them.
+
+From the per-user metric table (:func:`influence.metrics.compute_metrics`) this
+module computes, among *active* users (at least one message in the window):
+
+* the percentile rank of every metric, ``(rank_min - 1) / (n - 1)`` in [0, 1]
+  (ties share the lowest rank, so having none of something earns nothing);
+* ``talkative_score`` and ``listened_to_score``: weighted means of the
+  percentile ranks of their metrics (:data:`TALKATIVE_WEIGHTS`,
+  :data:`LISTENED_TO_WEIGHTS`);
+* ``participation``: the same for the participation metrics alone, a 0..1 index;
+* ``influence_score``: the geometric mean of both axes, so that one high axis
+  cannot carry a user alone (Wu: true influencers combine both);
+* ``segment``: ``true_influencer``, ``listened_to``, ``talkative``, ``member``
+  or ``inactive``, and ``reasons`` in words.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+__all__ = [
+    "LISTENED_TO_WEIGHTS",
+    "PARTICIPATION_WEIGHTS",
+    "SEGMENTS",
+    "TALKATIVE_WEIGHTS",
+    "ClassifyOptions",
+    "classify_users",
+    "percentile_ranks",
+]
+
+#: Segments, from the most to the least notable.
+SEGMENTS = ("true_influencer", "listened_to", "talkative", "member", "inactive")
+
+#: Participation index: how much, how often, how regularly and how widely a user takes part.
+PARTICIPATION_WEIGHTS: Mapping[str, float] = {
+    "messages": 1.0,
+    "active_days": 1.0,
+    "messages_per_active_week": 0.5,
+    "threads_started": 0.5,
+    "threads_joined": 1.0,
+}
+
+#: Talkative axis: participation plus how many people the user addresses.
+TALKATIVE_WEIGHTS: Mapping[str, float] = {**PARTICIPATION_WEIGHTS, "out_reach": 1.5}
+
+#: Listened-to axis: credit from others, explicit feedback, responses, how fast
+#: contributions spread, and (lightly) expertise claimed in the profile.
+LISTENED_TO_WEIGHTS: Mapping[str, float] = {
+    "reputation": 2.0,
+    "in_reach": 1.0,
+    "feedback": 1.0,
+    "accepted_answers": 1.0,
+    "answered_back": 0.5,
+    "propagation_speed": 1.0,
+    "self_proclamation": 0.25,
+}
+
+_LABELS = {
+    "messages": "messages",
+    "active_days": "active days",
+    "messages_per_active_week": "messages per active week",
+    "threads_started": "threads started",
+    "threads_joined": "threads joined",
+    "out_reach": "people addressed",
+    "reputation": "reputation",
+    "in_reach": "people who addressed them",
+    "feedback": "feedback received",
+    "accepted_answers": "accepted answers",
+    "answered_back": "answering back",
+    "propagation_speed": "propagation speed",
+    "self_proclamation": "self-proclaimed expertise",
+}
+
+
+@dataclass(frozen=True)
+class ClassifyOptions:
+    """How users are scored and segmented.
+
+    Parameters
+    ----------
+    top_share : float
+        Share of active users at the top of an axis that counts as high on it
+        (default 0.10: the top decile).
+    min_messages : int
+        Minimum messages in the window for any label other than member
+        (default 3), so that a single lucky message is not a segment.
+    talkative_weights, listened_to_weights : mapping
+        Metric -> weight of each axis. Metrics absent from the table, or
+        missing for every user (for example ``feedback`` without scores), are
+        left out and the remaining weights renormalised.
+    reasons : int
+        At most this many reasons per labelled user (default 4).
+    """
+
+    top_share: float = 0.10
+    min_messages: int = 3
+    talkative_weights: Mapping[str, float] = field(default_factory=lambda: dict(TALKATIVE_WEIGHTS))
+    listened_to_weights: Mapping[str, float] = field(
+        default_factory=lambda: dict(LISTENED_TO_WEIGHTS)
+    )
+    reasons: int = 4
+
+    def __post_init__(self) -> None:
+        if not 0 < self.top_share < 1:
+            raise ValueError(f"top_share must be between 0 and 1 (got {self.top_share})")
+        if self.min_messages < 1:
+            raise ValueError(f"min_messages must be at least 1 (got {self.min_messages})")
+        for axis, weights in (
+            ("talkative", self.talkative_weights),
+            ("listened_to", self.listened_to_weights),
+        ):
+            bad = {k: w for k, w in weights.items() if not np.isfinite(w) or w < 0}
+            if bad or not any(w > 0 for w in weights.values()):
+                raise ValueError(
+                    f"{axis} weights must be finite, >= 0 and not all 0 (got {dict(weights)})"
+                )
+
+
+def percentile_ranks(values: pd.Series) -> pd.Series:
+    """Percentile rank in [0, 1]: ``(rank_min - 1) / (n - 1)``.
+
+    Missing values (an undefined metric, such as reciprocity without partners)
+    rank with the lowest value.
+
+    Examples
+    --------
+    >>> percentile_ranks(pd.Series([0.0, 0.0, 1.0, 5.0, None])).tolist()
+    [0.0, 0.0, 0.75, 1.0, 0.0]
+    """
+    floats = values.astype("float64")
+    filled = floats.fillna(floats.min() if floats.notna().any() else 0.0)
+    n = len(filled)
+    if n <= 1:
+        return pd.Series(1.0, index=values.index, dtype="float64")
+    ranks = filled.rank(method="min")
+    return ((ranks - 1) / (n - 1)).astype("float64")
+
+
+def _top_share(values: pd.Series) -> pd.Series:
+    """Share of users whose value is at least this one's (1/n for the single best)."""
+    floats = values.astype("float64")
+    filled = floats.fillna(floats.min() if floats.notna().any() else 0.0)
+    return filled.rank(method="min", ascending=False).astype("float64") / len(filled)
+
+
+def _axis(pct: pd.DataFrame, weights: Mapping[str, float]) -> tuple[pd.Series, dict[str, float]]:
+    used = {k: float(w) for k, w in weights.items() if k in pct.columns and w > 0}
+    total = sum(used.values())
+    used = {k: w / total for k, w in used.items()}
+    score = sum(pct[k] * w for k, w in used.items())
+    return score.astype("float64"), used
+
+
+def classify_users(metrics: pd.DataFrame, options: ClassifyOptions | None = None) -> pd.DataFrame:
+    """Score both axes, segment every user and give the reasons.
+
+    Parameters
+    ----------
+    metrics : DataFrame
+        Per-user metrics indexed by ``user_id`` (from ``compute_metrics``);
+        must have a ``messages`` column.
+    options : ClassifyOptions, optional
+
+    Returns
+    -------
+    DataFrame
+        Indexed like ``metrics``, with ``talkative_score``, ``listened_to_score``,
+        ``influence_score``, ``participation``, ``segment`` (categorical with the
+        :data:`SEGMENTS` categories) and ``reasons``. Inactive users score NaN.
+        ``attrs["weights"]`` holds the normalised weights used and
+        ``attrs["thresholds"]`` the axis thresholds.
+
+    Notes
+    -----
+    A user is high on an axis when its score is at or above the
+    ``1 - top_share`` quantile of active users' scores (and above 0). Labels
+    other than ``member`` need ``min_messages``.
+
+    Examples
+    --------
+    >>> m = pd.DataFrame({"messages": [10.0, 1.0, 5.0, 0.0],
+    ...                   "reputation": [3.0, 1.0, 0.5, 0.0]},
+    ...                  index=pd.Index(["a", "b", "c", "d"], name="user_id"))
+    >>> out = classify_users(m, ClassifyOptions(top_share=0.34, min_messages=2))
+    >>> out["segment"].tolist()
+    ['true_influencer', 'member', 'member', 'inactive']
+    """
+    options = options or ClassifyOptions()
+    active = metrics["messages"].fillna(0) > 0
+    relevant = set(options.talkative_weights) | set(options.listened_to_weights)
+    relevant |= set(PARTICIPATION_WEIGHTS)
+    present = [c for c in metrics.columns if c in relevant and metrics.loc[active, c].notna().any()]
+    act = metrics.loc[active, present]
+    pct = act.apply(percentile_ranks)
+    top = act.apply(_top_share)
+
+    talk, talk_w = _axis(pct, options.talkative_weights)
+    listen, listen_w = _axis(pct, options.listened_to_weights)
+    part, _ = _axis(pct, PARTICIPATION_WEIGHTS)
+
+    out = pd.DataFrame(index=metrics.index)
+    out["talkative_score"] = talk.reindex(metrics.index)
+    out["listened_to_score"] = listen.reindex(metrics.index)
+    out["influence_score"] = np.sqrt(out["talkative_score"] * out["listened_to_score"])
+    out["participation"] = part.reindex(metrics.index)
+
+    q = 1 - options.top_share
+    t_thr = float(talk.quantile(q)) if len(talk) else np.inf
+    l_thr = float(listen.quantile(q)) if len(listen) else np.inf
+    eligible = active & (metrics["messages"].fillna(0) >= options.min_messages)
+    high_t = eligible & (out["talkative_score"] >= t_thr) & (out["talkative_score"] > 0)
+    high_l = eligible & (out["listened_to_score"] >= l_thr) & (out["listened_to_score"] > 0)
+    segment = np.select(
+        [~active, high_t & high_l, high_l, high_t],
+        ["inactive", "true_influencer", "listened_to", "talkative"],
+        default="member",
+    )
+    out["segment"] = pd.Categorical(segment, categories=list(SEGMENTS))
+    out["reasons"] = _reasons(out["segment"], top, talk_w, listen_w, act, options.reasons)
+    out.loc[~active, "reasons"] = "no contribution in the window"
+    out.attrs["weights"] = {"talkative": talk_w, "listened_to": listen_w}
+    out.attrs["thresholds"] = {
+        "talkative_score": t_thr,
+        "listened_to_score": l_thr,
+        "top_share": options.top_share,
+        "min_messages": options.min_messages,
+    }
+    return out
+
+
+def _reasons(
+    segment: pd.Series,
+    top: pd.DataFrame,
+    talk_w: Mapping[str, float],
+    listen_w: Mapping[str, float],
+    values: pd.DataFrame,
+    limit: int,
+) -> pd.Series:
+    """Words such as ``"top 2% reputation, top 5% propagation speed"`` per labelled user.
+
+    For each labelled user, the metrics of the axes behind the label on which
+    the user stands in the top quarter with a positive value, best first.
+    """
+    reasons = pd.Series("", index=segment.index, dtype="object")
+    axes = {
+        "true_influencer": list(dict.fromkeys([*listen_w, *talk_w])),
+        "listened_to": list(listen_w),
+        "talkative": list(talk_w),
+    }
+    for label, columns in axes.items():
+        users = segment.index[(segment == label).to_numpy()]
+        if not len(users):
+            continue
+        shares = top.loc[users, columns].where(values.loc[users, columns] > 0)
+        shares = shares.where(shares <= 0.25)
+        long = shares.stack().dropna().rename("share").reset_index()
+        long.columns = ["user_id", "metric", "share"]
+        long = long.sort_values(["user_id", "share", "metric"], kind="stable")
+        long = long.groupby("user_id", sort=False).head(limit)
+        percent = np.maximum(np.ceil(long["share"].to_numpy() * 100), 1).astype(int)
+        long["text"] = [
+            f"top {p}% {_LABELS.get(m, m)}" for p, m in zip(percent, long["metric"], strict=True)
+        ]
+        joined = long.groupby("user_id", sort=False)["text"].agg(", ".join)
+        reasons.loc[joined.index] = joined
+    return reasons

@@ -1,0 +1,58 @@
+"""Write the outputs of an analysis: users.csv, users.parquet, summary.json, report.html."""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+
+from influence.analysis import Analysis
+from influence.errors import InfluenceError
+from influence.report.html import render_report
+from influence.report.summary import build_summary
+
+__all__ = ["write_outputs"]
+
+
+def write_outputs(
+    analysis: Analysis, out: str | Path, *, source: dict | None = None
+) -> dict[str, Path]:
+    """Write every output file into ``out`` (created if needed).
+
+    Returns
+    -------
+    dict
+        Output name -> path written.
+
+    Raises
+    ------
+    InfluenceError
+        When ``out`` cannot be created or written.
+    """
+    out = Path(out)
+    start = time.perf_counter()
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        paths = {
+            "users.csv": out / "users.csv",
+            "users.parquet": out / "users.parquet",
+            "summary.json": out / "summary.json",
+            "report.html": out / "report.html",
+        }
+        table = analysis.users.reset_index()
+        table.to_csv(paths["users.csv"], index=False, lineterminator="\n")
+        parquet = table.copy()
+        parquet["segment"] = parquet["segment"].astype(str)
+        parquet.to_parquet(paths["users.parquet"], index=False)
+        summary = build_summary(analysis, source=source)
+        paths["report.html"].write_text(render_report(analysis, summary), encoding="utf-8")
+        summary["timings_seconds"]["write"] = round(time.perf_counter() - start, 4)
+        paths["summary.json"].write_text(
+            json.dumps(summary, indent=2, ensure_ascii=False, default=str) + "\n",
+            encoding="utf-8",
+        )
+    except OSError as err:
+        raise InfluenceError(
+            f"output folder must be writable (got {err.strerror or err} for {err.filename or out})"
+        ) from err
+    return paths

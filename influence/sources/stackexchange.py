@@ -1,0 +1,1362 @@
+"""Read a Stack Exchange data dump (``Posts.xml``, ``Comments.xml``, ``Users.xml``, ...).
+
+The reader is split the house way:
+
+* :func:`scan_rows` is the only function that touches a file: it streams one
+  XML file through :mod:`xml.parsers.expat` in 1 MiB chunks and keeps, per
+  ``<row>``, only the attributes asked for, in one Python list per attribute
+  (plus the line number). Long texts are reduced to their length, so memory
+  grows with the output columns, not with the XML.
+* ``parse_*`` are pure: column lists in, canonical tables out, vectorised with
+  pandas. :func:`parse_stackexchange` ties them together.
+* :func:`read_stackexchange` is thin: find the files, scan them, parse, and
+  :func:`~influence.sources._common.assemble` the
+  :class:`~influence.community.Community`.
+
+What becomes what
+-----------------
+``messages``
+    questions (``PostTypeId`` 1, kind ``question``, ``thread_id`` = own id),
+    answers (``PostTypeId`` 2, kind ``answer``, ``parent_id`` = ``thread_id`` =
+    ``ParentId``) and comments (kind ``comment``, ``message_id`` = ``"c"`` +
+    comment ``Id`` because post and comment ids collide, ``parent_id`` =
+    ``PostId``). ``topic`` is the first tag of the thread's question and the
+    extra column ``tags`` holds all of them joined with ``";"``. Other post
+    types (tag wikis, moderator nominations, ...) and the comments on them are
+    not conversation: they are dropped and counted as ``not_conversation``.
+``links`` (turned into interactions by the shared rule)
+    ``accept`` (asker -> author of the accepted answer, timed by the
+    AcceptedByOriginator vote when ``Votes.xml`` has it), ``kudos`` (every
+    ``Votes.xml`` row that names its voter: favourites, bounties) and
+    ``mention`` (``@name`` in a comment, resolved as Stack Exchange notifies,
+    see :func:`parse_comments`).
+``users``
+    ``Users.xml`` with the profile fields, the site's own ``Reputation`` as
+    ``site_reputation``, vote and view counts, badge counts from
+    ``Badges.xml``, and ``is_system`` for the Community account (``Id`` -1).
+
+Files other than ``Posts.xml`` are optional; an absent one is noted in
+``read_stats``. ``PostHistory.xml`` supplies the editors of each post (who
+can be ``@``-mentioned); without it the post's ``LastEditorUserId`` is used.
+``PostLinks.xml`` and ``Tags.xml`` are not used (noted).
+"""
+
+from __future__ import annotations
+
+import html
+import warnings
+from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
+from typing import IO
+from xml.parsers import expat
+
+import numpy as np
+import pandas as pd
+
+from influence.community import Community, ReadStats
+from influence.errors import InfluenceDataWarning, SourceError
+from influence.schema import STRING, UTC
+from influence.sources._common import (
+    LINK_COLUMNS,
+    OnError,
+    assemble,
+    check_on_error,
+    normalize_ids,
+    open_binary,
+    parse_timestamps,
+)
+
+__all__ = [
+    "FIELDS",
+    "parse_badges",
+    "parse_comments",
+    "parse_post_history",
+    "parse_posts",
+    "parse_stackexchange",
+    "parse_users",
+    "parse_votes",
+    "read_stackexchange",
+    "scan_rows",
+    "sniff",
+]
+
+PLATFORM = "stackexchange"
+CHUNK_BYTES = 1 << 20
+LINE = "_line"
+
+#: Attributes kept per file. ``Body``/``Text`` are reduced to their length
+#: (column ``Body_length``/``Text_length``); comment ``Text`` is kept only when
+#: it contains ``@``.
+FIELDS: dict[str, tuple[str, ...]] = {
+    "Posts": (
+        "Id",
+        "PostTypeId",
+        "ParentId",
+        "AcceptedAnswerId",
+        "CreationDate",
+        "Score",
+        "OwnerUserId",
+        "Tags",
+        "LastEditorUserId",
+        "LastEditDate",
+    ),
+    "Comments": ("Id", "PostId", "Score", "CreationDate", "UserId"),
+    "Users": (
+        "Id",
+        "DisplayName",
+        "CreationDate",
+        "AboutMe",
+        "WebsiteUrl",
+        "Location",
+        "Reputation",
+        "UpVotes",
+        "DownVotes",
+        "Views",
+    ),
+    "Votes": ("Id", "PostId", "VoteTypeId", "UserId", "CreationDate"),
+    "Badges": ("UserId", "Class"),
+    "PostHistory": ("Id", "PostHistoryTypeId", "PostId", "UserId", "CreationDate"),
+}
+_LENGTHS: dict[str, tuple[str, ...]] = {"Posts": ("Body",), "Comments": ("Text",)}
+_KEEP_IF: dict[str, dict[str, str]] = {"Comments": {"Text": "@"}}
+_UNUSED = ("PostLinks", "Tags")
+_SUFFIXES = ("", ".gz", ".bz2", ".xz", ".lzma", ".zst")
+
+QUESTION, ANSWER = 1, 2
+ACCEPTED_BY_ORIGINATOR, UP_MOD, DOWN_MOD = 1, 2, 3
+#: PostHistoryTypeId of edits and rollbacks of title, body and tags.
+EDIT_TYPES = (4, 5, 6, 7, 8, 9)
+SYSTEM_USER = "-1"
+#: ``@token``: not preceded by a word character or ``@`` (so e-mail addresses
+#: are not mentions); trailing ``.``, ``-`` and ``'`` are punctuation.
+MENTION_PATTERN = r"(?<![\w@])@(\w[\w.'\-]*)"
+MIN_MENTION = 3
+_BADGE_CLASSES = {1: "gold_badges", 2: "silver_badges", 3: "bronze_badges"}
+
+
+# ---------------------------------------------------------------------------
+# Files: the only layer that touches the disk.
+# ---------------------------------------------------------------------------
+
+
+def sniff(path: Path) -> bool:
+    """Tell whether ``path`` is a Stack Exchange dump.
+
+    True for a folder holding ``Posts.xml`` (any letter case, possibly
+    compressed as ``Posts.xml.gz`` and so on) and for such a file itself.
+
+    Examples
+    --------
+    >>> sniff(Path("datasets/stackexchange-conlang-meta-2020"))
+    True
+    >>> sniff(Path("datasets/stackexchange-conlang-meta-2020/Posts.xml"))
+    True
+    >>> sniff(Path("datasets/stackexchange-conlang-meta-2020/Users.xml"))
+    False
+    """
+    path = Path(path)
+    if path.is_dir():
+        return "Posts" in _locate(path)
+    return path.is_file() and _table_of(path.name) == "Posts"
+
+
+def _table_of(name: str) -> str | None:
+    lowered = name.lower()
+    for table in (*FIELDS, *_UNUSED):
+        if any(lowered == f"{table.lower()}.xml{suffix}" for suffix in _SUFFIXES):
+            return table
+    return None
+
+
+def _locate(folder: Path) -> dict[str, Path]:
+    """Map table names (``"Posts"``, ...) to the files found in ``folder``."""
+    found: dict[str, Path] = {}
+    for child in sorted(folder.iterdir()):
+        table = _table_of(child.name)
+        if table is not None and child.is_file() and table not in found:
+            found[table] = child
+    return found
+
+
+def scan_rows(
+    stream: IO[bytes],
+    fields: Sequence[str],
+    *,
+    source: str,
+    lengths: Sequence[str] = (),
+    keep_if: Mapping[str, str] | None = None,
+) -> dict[str, list]:
+    """Stream ``<row .../>`` elements of a dump file into one list per attribute.
+
+    Parameters
+    ----------
+    stream : binary file
+        The XML, read in 1 MiB chunks (byte-order marks and CRLF are fine).
+    fields : sequence of str
+        Attributes to keep; an absent attribute is ``None``.
+    source : str
+        File name used in errors.
+    lengths : sequence of str
+        Attributes kept only as their length, in ``<name>_length`` (0 when absent).
+    keep_if : mapping, optional
+        ``{attribute: needle}``: keep the attribute's text only when it contains
+        ``needle`` (``None`` otherwise); for comment texts with ``@``.
+
+    Returns
+    -------
+    dict of str to list
+        One list per field, plus ``"_line"``: the line of each row.
+
+    Raises
+    ------
+    SourceError
+        When the XML is not well-formed (``XML must be well-formed (got ...)``
+        with the line), declares entities (the "billion laughs" attack) or
+        refers to external entities.
+
+    Examples
+    --------
+    >>> import io
+    >>> xml = b'<posts>\\n<row Id="1" Body="&lt;p&gt;hi" />\\n<row Id="2" />\\n</posts>'
+    >>> scan_rows(io.BytesIO(xml), ["Id"], source="Posts.xml", lengths=["Body"])
+    {'Id': ['1', '2'], 'Body_length': [5, 0], '_line': [2, 3]}
+    """
+    overlap = set(fields) & set(keep_if or {})
+    if overlap:
+        raise ValueError(f"keep_if must not repeat a field (got {sorted(overlap)})")
+    columns: dict[str, list] = {name: [] for name in fields}
+    plain = tuple((name, columns[name].append) for name in fields)
+    measured = []
+    for name in lengths:
+        columns[f"{name}_length"] = []
+        measured.append((name, columns[f"{name}_length"].append))
+    filtered = []
+    for name, needle in (keep_if or {}).items():
+        columns.setdefault(name, [])
+        filtered.append((name, needle, columns[name].append))
+    lines: list[int] = []
+    columns[LINE] = lines
+    add_line = lines.append
+
+    parser = expat.ParserCreate()
+    parser.SetParamEntityParsing(expat.XML_PARAM_ENTITY_PARSING_NEVER)
+
+    def start(name: str, attributes: dict[str, str]) -> None:
+        if name != "row":
+            return
+        get = attributes.get
+        for key, append in plain:
+            append(get(key))
+        for key, append in measured:
+            value = get(key)
+            append(0 if value is None else len(value))
+        for key, needle, append in filtered:
+            value = get(key)
+            append(value if value is not None and needle in value else None)
+        add_line(parser.CurrentLineNumber)
+
+    def refuse_entity(name, *args) -> None:
+        raise SourceError(
+            f"XML must not declare entities (got <!ENTITY {name} ...>)",
+            path=source,
+            line=parser.CurrentLineNumber,
+        )
+
+    def refuse_external(context, base, system_id, public_id) -> int:
+        raise SourceError(
+            f"XML must not refer to external entities (got {system_id or public_id!r})",
+            path=source,
+            line=parser.CurrentLineNumber,
+        )
+
+    parser.StartElementHandler = start
+    parser.EntityDeclHandler = refuse_entity
+    parser.UnparsedEntityDeclHandler = refuse_entity
+    parser.ExternalEntityRefHandler = refuse_external
+    try:
+        while chunk := stream.read(CHUNK_BYTES):
+            parser.Parse(chunk, False)
+        parser.Parse(b"", True)
+    except expat.ExpatError as err:
+        raise SourceError(
+            f"XML must be well-formed (got {expat.ErrorString(err.code)})",
+            path=source,
+            line=err.lineno,
+        ) from err
+    except (OSError, EOFError, ValueError) as err:
+        if isinstance(err, SourceError):
+            raise
+        raise SourceError(f"file must be readable (got {err})", path=source) from err
+    return columns
+
+
+def _scan_file(path: Path, table: str) -> dict[str, list]:
+    with open_binary(path) as stream:
+        return scan_rows(
+            stream,
+            FIELDS[table],
+            source=path.name,
+            lengths=_LENGTHS.get(table, ()),
+            keep_if=_KEEP_IF.get(table),
+        )
+
+
+def read_stackexchange(path: str | Path, *, on_error: OnError = "raise") -> Community:
+    """Read a Stack Exchange data dump folder into a :class:`~influence.community.Community`.
+
+    Parameters
+    ----------
+    path : str or Path
+        The dump folder, or its ``Posts.xml``. Each file may be compressed
+        (``Posts.xml.gz``, ``.bz2``, ``.xz``, ``.zst``).
+    on_error : {"raise", "skip"}
+        ``"raise"`` stops at the first bad record (missing ``Id``, unparseable
+        ``CreationDate``, repeated ``Id``, non-numeric ``PostTypeId``, ...);
+        ``"skip"`` drops bad records, counts them in ``read_stats`` as
+        ``malformed`` or ``duplicate_id`` and warns once.
+
+    Returns
+    -------
+    Community
+        ``platform="stackexchange"``, named after the folder; extra columns
+        ``tags`` on messages and ``site_reputation``, ``is_system``, ... on users.
+
+    Raises
+    ------
+    SourceError
+        ``<file>:<line>: <what> must be <expectation> (got <value>)`` for a bad
+        record or malformed XML; also when ``Posts.xml`` is missing.
+
+    Warns
+    -----
+    InfluenceDataWarning
+        Once, with ``on_error="skip"``, when records were skipped.
+
+    Examples
+    --------
+    >>> community = read_stackexchange("datasets/stackexchange-conlang-meta-2020")
+    >>> community.messages["kind"].value_counts().sort_index().to_dict()
+    {'answer': 115, 'comment': 230, 'question': 54}
+    >>> community.read_stats.dropped("messages")
+    {'not_conversation': 8}
+    """
+    on_error = check_on_error(on_error)
+    path = Path(path)
+    folder = path if path.is_dir() else path.parent
+    if not folder.is_dir():
+        raise SourceError("path must be a dump folder or its Posts.xml (got none)", path=str(path))
+    files = _locate(folder)
+    if not path.is_dir():
+        files["Posts"] = path
+    if "Posts" not in files:
+        raise SourceError(
+            "a Stack Exchange dump folder must contain Posts.xml (got "
+            f"{sorted(p.name for p in folder.iterdir())[:10]})",
+            path=str(folder),
+        )
+    tables = {table: _scan_file(files[table], table) for table in FIELDS if table in files}
+    stats = ReadStats()
+    messages, links, users = parse_stackexchange(
+        tables,
+        sources={table: file.name for table, file in files.items()},
+        on_error=on_error,
+        stats=stats,
+    )
+    for table in _UNUSED:
+        if table in files:
+            stats.note(f"{files[table].name}: not used")
+    _warn_skipped(stats)
+    return assemble(
+        messages,
+        links=links,
+        users=users,
+        stats=stats,
+        platform=PLATFORM,
+        name=folder.resolve().name,
+        users_authoritative=False,
+    )
+
+
+def _warn_skipped(stats: ReadStats) -> None:
+    parts = []
+    for entry in stats.to_dict()["entries"]:
+        for reason in ("malformed", "duplicate_id"):
+            if entry["dropped"].get(reason):
+                parts.append(f"{entry['source']}: {entry['dropped'][reason]} {reason}")
+    if parts:
+        warnings.warn(
+            "bad records were skipped (" + "; ".join(parts) + "); the first of each is "
+            "described in read_stats.notes",
+            InfluenceDataWarning,
+            stacklevel=3,
+        )
+
+
+# ---------------------------------------------------------------------------
+# Pure layer: column lists in, tables out.
+# ---------------------------------------------------------------------------
+
+
+def _frame(rows: Mapping[str, Sequence] | pd.DataFrame, fields: Sequence[str]) -> pd.DataFrame:
+    """Column lists -> an object DataFrame with every field and ``_line``."""
+    frame = pd.DataFrame(
+        {name: pd.Series(list(values), dtype=object) for name, values in rows.items()}
+    )
+    for name in fields:
+        if name not in frame.columns:
+            frame[name] = pd.Series([None] * len(frame), dtype=object)
+    if LINE not in frame.columns:
+        frame[LINE] = np.arange(1, len(frame) + 1)
+    return frame.reset_index(drop=True)
+
+
+def _blank(values: pd.Series) -> np.ndarray:
+    return (values.isna() | (values.astype(STRING).str.strip() == "")).to_numpy(bool)
+
+
+def _integers(values: pd.Series) -> pd.Series:
+    return pd.to_numeric(values, errors="coerce")
+
+
+class _Checks:
+    """Collect per-row problems of one file, in the order they should be reported."""
+
+    def __init__(self, frame: pd.DataFrame, source: str) -> None:
+        self.frame = frame
+        self.source = source
+        self.items: list[tuple[str, np.ndarray, Callable[[int], str]]] = []
+
+    def present(self, column: str, where: np.ndarray | None = None, also: str = "") -> None:
+        mask = _blank(self.frame[column])
+        if where is not None:
+            mask &= where
+        self.items.append(
+            ("malformed", mask, lambda _pos: f"{column} must be present{also} (got missing)")
+        )
+
+    def integer(self, column: str, required: bool = True) -> None:
+        values = self.frame[column]
+        blank = _blank(values)
+        bad = _integers(values).isna().to_numpy(bool) & ~blank
+        number = _integers(values)
+        bad |= ~blank & number.notna().to_numpy(bool) & (number != np.floor(number)).to_numpy(bool)
+        mask = bad | blank if required else bad
+
+        def describe(pos: int) -> str:
+            value = values.iloc[pos]
+            got = "missing" if blank[pos] else repr(value)
+            return f"{column} must be an integer (got {got})"
+
+        self.items.append(("malformed", mask, describe))
+
+    def number(self, column: str) -> None:
+        values = self.frame[column]
+        mask = _integers(values).isna().to_numpy(bool) & ~_blank(values)
+        self.items.append(
+            (
+                "malformed",
+                mask,
+                lambda pos: f"{column} must be a number (got {values.iloc[pos]!r})",
+            )
+        )
+
+    def time(self, column: str, required: bool = True) -> pd.Series:
+        values = self.frame[column]
+        parsed = parse_timestamps(values, path=self.source, column=column, on_error="skip")
+        blank = _blank(values)
+        mask = parsed.isna().to_numpy(bool) & (~blank | required)
+
+        def describe(pos: int) -> str:
+            got = "missing" if blank[pos] else repr(values.iloc[pos])
+            return f"{column} must be an ISO 8601 time (got {got})"
+
+        self.items.append(("malformed", mask, describe))
+        return parsed
+
+    def apply(
+        self, on_error: OnError, unique: str | None = "Id"
+    ) -> tuple[pd.DataFrame, np.ndarray, dict[str, int], str | None]:
+        """Return the kept rows, their positions, dropped counts and the first problem."""
+        n = len(self.frame)
+        lines = self.frame[LINE].to_numpy()
+        bad = np.zeros(n, dtype=bool)
+        which = np.full(n, -1)
+        for number, (_reason, mask, _describe) in enumerate(self.items):
+            which[mask & ~bad] = number
+            bad |= mask
+        if unique is not None and n:
+            ids = normalize_ids(self.frame[unique])
+            eligible = ~bad
+            repeated = np.zeros(n, dtype=bool)
+            repeated[eligible] = ids[eligible].duplicated().to_numpy(bool)
+
+            def describe(pos: int) -> str:
+                value = ids.iloc[pos]
+                same = eligible & (ids == value).fillna(False).to_numpy(bool)
+                first = _plain(lines[np.flatnonzero(same)[0]])
+                return f"{unique} must be unique (got {value} again; first on line {first})"
+
+            which[repeated] = len(self.items)
+            self.items.append(("duplicate_id", repeated, describe))
+            bad |= repeated
+        dropped: dict[str, int] = {}
+        first = None
+        if bad.any():
+            pos = int(np.flatnonzero(bad)[0])
+            reason, _mask, describe = self.items[which[pos]]
+            message = describe(pos)
+            if on_error == "raise":
+                raise SourceError(message, path=self.source, line=_plain(lines[pos]))
+            first = f"{self.source}:{_plain(lines[pos])}: {message}"
+            for number, (reason, _mask, _describe) in enumerate(self.items):
+                count = int((which == number).sum())
+                if count:
+                    dropped[reason] = dropped.get(reason, 0) + count
+        keep = np.flatnonzero(~bad)
+        return self.frame.iloc[keep].reset_index(drop=True), keep, dropped, first
+
+
+def _plain(value):
+    return int(value) if isinstance(value, (np.integer, int)) else value
+
+
+def _note_skipped(stats: ReadStats | None, source: str, dropped: dict, first: str | None) -> None:
+    if stats is not None and first is not None:
+        total = sum(n for reason, n in dropped.items() if reason in ("malformed", "duplicate_id"))
+        stats.note(f"{source}: skipped {total} bad record(s); first: {first}")
+
+
+def _strings(values: pd.Series) -> pd.Series:
+    out = values.astype(STRING)
+    return out.mask(out.str.strip() == "")
+
+
+def _text_length(frame: pd.DataFrame, column: str) -> pd.Series:
+    """``<column>_length`` as scanned, else the length of ``<column>``; 0 when absent."""
+    if f"{column}_length" in frame.columns:
+        return pd.to_numeric(frame[f"{column}_length"]).fillna(0)
+    if column in frame.columns:
+        return frame[column].astype(STRING).str.len().fillna(0)
+    return pd.Series(np.zeros(len(frame), dtype="int64"))
+
+
+def _split_tags(tags: pd.Series) -> pd.Series:
+    """``"<a><b>"`` (older dumps) or ``"|a|b|"`` (newer ones) -> ``"a;b"``."""
+    text = _strings(tags).str.strip().str.strip("<>|")
+    joined = text.str.replace(r"><|\|", ";", regex=True)
+    return joined.mask(joined == "")
+
+
+def parse_posts(
+    rows: Mapping[str, Sequence] | pd.DataFrame,
+    *,
+    votes: pd.DataFrame | None = None,
+    source: str = "Posts.xml",
+    on_error: OnError = "raise",
+    stats: ReadStats | None = None,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Turn the columns of ``Posts.xml`` into question and answer messages and accept links.
+
+    Parameters
+    ----------
+    rows : mapping of str to sequence
+        Column lists as returned by :func:`scan_rows` (``Id``, ``PostTypeId``,
+        ``ParentId``, ``AcceptedAnswerId``, ``CreationDate``, ``Score``,
+        ``OwnerUserId``, ``Tags``, ``Body_length`` or ``Body``, ...); absent
+        columns are missing values.
+    votes : DataFrame, optional
+        From :func:`parse_votes`: times the accept links and, when no post has a
+        ``Score``, gives ``score`` = up votes - down votes.
+    source : str
+        File name for errors and ``read_stats``.
+    on_error : {"raise", "skip"}
+        What to do with a bad record.
+    stats : ReadStats, optional
+        Receives ``<source>/messages`` (dropped: ``not_conversation``,
+        ``malformed``, ``duplicate_id``).
+
+    Returns
+    -------
+    messages : DataFrame
+        Canonical columns plus ``tags``.
+    links : DataFrame
+        :data:`~influence.sources._common.LINK_COLUMNS`: one ``accept`` per
+        question with an ``AcceptedAnswerId``.
+
+    Raises
+    ------
+    SourceError
+        With ``on_error="raise"``, for the first bad record.
+
+    Examples
+    --------
+    >>> rows = {"Id": ["1", "2", "3"], "PostTypeId": ["1", "2", "4"],
+    ...     "ParentId": [None, "1", None], "AcceptedAnswerId": ["2", None, None],
+    ...     "CreationDate": ["2021-01-01T10:00:00.000"] * 3, "Score": ["3", "1", "0"],
+    ...     "OwnerUserId": ["7", "8", "-1"], "Tags": ["|ada|wallet|", None, None],
+    ...     "Body": ["<p>how?</p>", "<p>so</p>", "wiki"]}
+    >>> messages, links = parse_posts(rows)
+    >>> messages[["message_id", "kind", "thread_id", "parent_id", "topic", "tags"]]
+      message_id      kind thread_id parent_id topic        tags
+    0          1  question         1      <NA>   ada  ada;wallet
+    1          2    answer         1         1   ada  ada;wallet
+    >>> links[["kind", "source_message_id", "target_message_id"]].to_dict("records")
+    [{'kind': 'accept', 'source_message_id': '1', 'target_message_id': '2'}]
+    """
+    frame = _frame(rows, FIELDS["Posts"])
+    checks = _Checks(frame, source)
+    checks.present("Id")
+    checks.integer("PostTypeId")
+    created = checks.time("CreationDate")
+    post_type = _integers(frame["PostTypeId"])
+    checks.present("ParentId", where=(post_type == ANSWER).to_numpy(bool), also=" on an answer")
+    checks.number("Score")
+    total = len(frame)
+    frame, keep, dropped, first = checks.apply(on_error)
+    _note_skipped(stats, source, dropped, first)
+    created = created.iloc[keep].reset_index(drop=True)
+    post_type = post_type.iloc[keep].reset_index(drop=True).astype("int64")
+
+    conversation = post_type.isin([QUESTION, ANSWER]).to_numpy(bool)
+    dropped["not_conversation"] = int((~conversation).sum())
+    posts = frame.loc[conversation].reset_index(drop=True)
+    created = created.loc[conversation].reset_index(drop=True)
+    is_question = (post_type.loc[conversation] == QUESTION).to_numpy(bool)
+
+    ids = normalize_ids(posts["Id"])
+    parent = normalize_ids(posts["ParentId"]).mask(is_question)
+    thread = ids.where(is_question, parent)
+    question_tags = pd.Series(
+        _split_tags(posts["Tags"]).to_numpy()[is_question], index=ids.to_numpy()[is_question]
+    )
+    tags = pd.Series(question_tags.reindex(thread.to_numpy()).to_numpy(), dtype=STRING)
+    length = _text_length(posts, "Body")
+    score = _integers(posts["Score"]).astype("float64")
+    if len(frame) and frame["Score"].isna().all():
+        if votes is not None and len(votes):
+            score = _vote_balance(votes).reindex(ids.to_numpy()).fillna(0.0)
+            score = pd.Series(score.to_numpy(), dtype="float64")
+            if stats is not None:
+                stats.note(f"{source}: no Score attribute; score = up votes - down votes")
+        elif stats is not None:
+            stats.note(f"{source}: no Score attribute; score is missing")
+
+    messages = pd.DataFrame(
+        {
+            "message_id": ids,
+            "author_id": normalize_ids(posts["OwnerUserId"]),
+            "thread_id": thread,
+            "parent_id": parent,
+            "created_at": created,
+            "kind": np.where(is_question, "question", "answer"),
+            "platform": PLATFORM,
+            "topic": tags.str.split(";").str[0].astype(STRING),
+            "score": score.to_numpy(dtype="float64"),
+            "text_length": length.to_numpy(dtype="int64"),
+            "tags": tags,
+        }
+    )
+    links = _accept_links(posts.loc[is_question], messages, votes)
+    if stats is not None:
+        stats.record(source, "messages", read=total, kept=len(messages), dropped=dropped)
+    return messages, links
+
+
+def _vote_balance(votes: pd.DataFrame) -> pd.Series:
+    kind = votes["vote_type"]
+    sign = np.where(kind == UP_MOD, 1.0, np.where(kind == DOWN_MOD, -1.0, 0.0))
+    return pd.Series(sign, index=votes["post_id"].to_numpy()).groupby(level=0).sum()
+
+
+def _empty_links() -> pd.DataFrame:
+    return pd.DataFrame({name: pd.Series([], dtype=object) for name in LINK_COLUMNS})
+
+
+def _accept_links(
+    questions: pd.DataFrame, messages: pd.DataFrame, votes: pd.DataFrame | None
+) -> pd.DataFrame:
+    question_ids = normalize_ids(questions["Id"])
+    accepted = normalize_ids(questions["AcceptedAnswerId"])
+    has = accepted.notna().to_numpy(bool)
+    if not has.any():
+        return _empty_links()
+    answer_ids = accepted[has].to_numpy()
+    answer_time = pd.Series(messages["created_at"].array, index=messages["message_id"].array)
+    answer_time = answer_time[messages["kind"].to_numpy() == "answer"]
+    when = pd.Series(answer_time.reindex(answer_ids).array, dtype=UTC)
+    if votes is not None and len(votes):
+        accepts = votes.loc[votes["vote_type"] == ACCEPTED_BY_ORIGINATOR]
+        voted = accepts.groupby("post_id")["created_at"].max()
+        voted_at = pd.Series(voted.reindex(answer_ids).array, dtype=UTC)
+        when = voted_at.fillna(when)
+    question_time = pd.Series(messages["created_at"].array, index=messages["message_id"].array)
+    when = when.fillna(
+        pd.Series(question_time.reindex(question_ids[has].to_numpy()).array, dtype=UTC)
+    )
+    return pd.DataFrame(
+        {
+            "kind": "accept",
+            "source": pd.array([pd.NA] * len(answer_ids), dtype=STRING),
+            "source_message_id": question_ids[has].to_numpy(),
+            "target": pd.array([pd.NA] * len(answer_ids), dtype=STRING),
+            "target_message_id": answer_ids,
+            "created_at": when.array,
+            "message_id": answer_ids,
+            "weight": 1.0,
+        }
+    )
+
+
+def parse_votes(
+    rows: Mapping[str, Sequence] | pd.DataFrame,
+    *,
+    source: str = "Votes.xml",
+    on_error: OnError = "raise",
+    stats: ReadStats | None = None,
+) -> pd.DataFrame:
+    """Turn the columns of ``Votes.xml`` into a votes table.
+
+    Returns
+    -------
+    DataFrame
+        ``post_id`` (string), ``vote_type`` (int64), ``user_id`` (string,
+        missing for anonymous votes), ``created_at`` (UTC).
+
+    Examples
+    --------
+    >>> parse_votes({"Id": ["1", "2"], "PostId": ["5", "5"], "VoteTypeId": ["2", "5"],
+    ...     "UserId": [None, "9"], "CreationDate": ["2021-01-02T00:00:00.000"] * 2})
+      post_id  vote_type user_id                created_at
+    0       5          2    <NA> 2021-01-02 00:00:00+00:00
+    1       5          5       9 2021-01-02 00:00:00+00:00
+    """
+    frame = _frame(rows, FIELDS["Votes"])
+    checks = _Checks(frame, source)
+    checks.present("Id")
+    checks.present("PostId")
+    checks.integer("VoteTypeId")
+    created = checks.time("CreationDate")
+    total = len(frame)
+    frame, keep, dropped, first = checks.apply(on_error)
+    _note_skipped(stats, source, dropped, first)
+    votes = pd.DataFrame(
+        {
+            "post_id": normalize_ids(frame["PostId"]),
+            "vote_type": _integers(frame["VoteTypeId"]).astype("int64"),
+            "user_id": normalize_ids(frame["UserId"]),
+            "created_at": created.iloc[keep].reset_index(drop=True),
+        }
+    )
+    if stats is not None:
+        stats.record(source, "votes", read=total, kept=len(votes), dropped=dropped)
+    return votes
+
+
+def _kudos_links(votes: pd.DataFrame) -> pd.DataFrame:
+    named = votes.loc[votes["user_id"].notna()]
+    return pd.DataFrame(
+        {
+            "kind": "kudos",
+            "source": named["user_id"].to_numpy(),
+            "source_message_id": pd.array([pd.NA] * len(named), dtype=STRING),
+            "target": pd.array([pd.NA] * len(named), dtype=STRING),
+            "target_message_id": named["post_id"].to_numpy(),
+            "created_at": named["created_at"].array,
+            "message_id": named["post_id"].to_numpy(),
+            "weight": 1.0,
+        }
+    )
+
+
+def parse_post_history(
+    rows: Mapping[str, Sequence] | pd.DataFrame,
+    *,
+    source: str = "PostHistory.xml",
+    on_error: OnError = "raise",
+    stats: ReadStats | None = None,
+) -> pd.DataFrame:
+    """Return the editors of each post from ``PostHistory.xml``.
+
+    Only edits and rollbacks (``PostHistoryTypeId`` 4 to 9) by a known user are
+    kept; ``read_stats`` counts the other rows as ``not_an_edit`` and
+    ``deleted_author``.
+
+    Returns
+    -------
+    DataFrame
+        ``post_id``, ``user_id`` (strings), ``created_at`` (UTC).
+
+    Examples
+    --------
+    >>> parse_post_history({"Id": ["1", "2"], "PostHistoryTypeId": ["2", "5"],
+    ...     "PostId": ["4", "4"], "UserId": ["7", "8"],
+    ...     "CreationDate": ["2021-01-01T00:00:00.000", "2021-01-03T00:00:00.000"]})
+      post_id user_id                created_at
+    0       4       8 2021-01-03 00:00:00+00:00
+    """
+    frame = _frame(rows, FIELDS["PostHistory"])
+    checks = _Checks(frame, source)
+    checks.present("Id")
+    checks.integer("PostHistoryTypeId")
+    checks.present("PostId")
+    created = checks.time("CreationDate")
+    total = len(frame)
+    frame, keep, dropped, first = checks.apply(on_error)
+    _note_skipped(stats, source, dropped, first)
+    created = created.iloc[keep].reset_index(drop=True)
+    user = normalize_ids(frame["UserId"])
+    edit = _integers(frame["PostHistoryTypeId"]).isin(EDIT_TYPES).to_numpy(bool)
+    named = user.notna().to_numpy(bool)
+    dropped["not_an_edit"] = int((~edit).sum())
+    dropped["deleted_author"] = int((edit & ~named).sum())
+    use = edit & named
+    editors = pd.DataFrame(
+        {
+            "post_id": normalize_ids(frame["PostId"])[use].to_numpy(),
+            "user_id": user[use].to_numpy(),
+            "created_at": created[use].array,
+        }
+    ).astype({"post_id": STRING, "user_id": STRING})
+    if stats is not None:
+        stats.record(source, "editors", read=total, kept=len(editors), dropped=dropped)
+    return editors
+
+
+def parse_comments(
+    rows: Mapping[str, Sequence] | pd.DataFrame,
+    posts: pd.DataFrame,
+    *,
+    users: pd.DataFrame | None = None,
+    editors: pd.DataFrame | None = None,
+    skipped_posts: Sequence[str] = (),
+    source: str = "Comments.xml",
+    on_error: OnError = "raise",
+    stats: ReadStats | None = None,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Turn the columns of ``Comments.xml`` into comment messages and mention links.
+
+    Parameters
+    ----------
+    rows : mapping of str to sequence
+        Column lists (``Id``, ``PostId``, ``Score``, ``CreationDate``,
+        ``UserId``, ``Text`` and optionally ``Text_length``).
+    posts : DataFrame
+        The post messages from :func:`parse_posts` (for thread, topic, owner).
+    users : DataFrame, optional
+        ``user_id`` and ``display_name``, to resolve ``@name``.
+    editors : DataFrame, optional
+        From :func:`parse_post_history`; without it the post's
+        ``last_editor_id``/``last_edited_at`` columns are used when present.
+    skipped_posts : sequence of str
+        Ids of posts that are not conversation (tag wikis, ...): comments on
+        them are dropped as ``not_conversation``.
+    source, on_error, stats
+        As in :func:`parse_posts`; mentions are recorded under
+        ``<source>/mentions``.
+
+    Returns
+    -------
+    messages : DataFrame
+        Comments, ``message_id`` = ``"c"`` + ``Id``; a comment on a post absent
+        from the dump is kept (its thread is the post id).
+    links : DataFrame
+        One ``mention`` per comment and mentioned user.
+
+    Notes
+    -----
+    ``@name`` is resolved the way Stack Exchange notifies: only among the
+    participants of the commented post at the time of the comment (its owner,
+    its earlier commenters, its editors), never the commenter, comparing
+    case-insensitively with spaces removed, the token (at least 3 characters)
+    being a prefix of the display name. When several participants match, the
+    most recent commenter wins, then the owner, then the most recent editor.
+    Unresolved tokens are counted as ``mention_unresolved``, a user mentioned
+    twice in one comment as ``mention_repeated``.
+
+    Examples
+    --------
+    >>> posts = pd.DataFrame({"message_id": ["1"], "author_id": ["7"],
+    ...     "thread_id": ["1"], "created_at": pd.to_datetime(["2021-01-01"], utc=True),
+    ...     "kind": ["question"], "topic": ["ada"], "tags": ["ada"]})
+    >>> users = pd.DataFrame({"user_id": ["7", "8"], "display_name": ["Ann Lee", "Bob"]})
+    >>> comments, mentions = parse_comments({"Id": ["10", "11"], "PostId": ["1", "1"],
+    ...     "CreationDate": ["2021-01-02T00:00:00.000", "2021-01-03T00:00:00.000"],
+    ...     "UserId": ["8", "7"], "Text": ["@annl why?", "@bob because; @zed?"]},
+    ...     posts, users=users)
+    >>> comments[["message_id", "parent_id", "thread_id", "text_length"]]
+      message_id parent_id thread_id  text_length
+    0        c10         1         1           10
+    1        c11         1         1           19
+    >>> mentions[["source_message_id", "target"]].to_dict("records")
+    [{'source_message_id': 'c10', 'target': '7'}, {'source_message_id': 'c11', 'target': '8'}]
+    """
+    frame = _frame(rows, (*FIELDS["Comments"], "Text"))
+    checks = _Checks(frame, source)
+    checks.present("Id")
+    checks.present("PostId")
+    created = checks.time("CreationDate")
+    checks.number("Score")
+    total = len(frame)
+    frame, keep, dropped, first = checks.apply(on_error)
+    _note_skipped(stats, source, dropped, first)
+    created = created.iloc[keep].reset_index(drop=True)
+
+    post_id = normalize_ids(frame["PostId"])
+    on_skipped = post_id.isin(pd.Index(list(skipped_posts), dtype=STRING)).to_numpy(bool)
+    dropped["not_conversation"] = int(on_skipped.sum())
+    frame = frame.loc[~on_skipped].reset_index(drop=True)
+    created = created.loc[~on_skipped].reset_index(drop=True)
+    post_id = post_id.loc[~on_skipped].reset_index(drop=True)
+
+    by_post = posts.set_index("message_id")
+    thread = pd.Series(by_post["thread_id"].reindex(post_id.to_numpy()).to_numpy(), dtype=STRING)
+    thread = thread.fillna(post_id)
+    by_thread = posts.loc[posts["kind"] == "question"].set_index("message_id")
+    tags = pd.Series(by_thread["tags"].reindex(thread.to_numpy()).to_numpy(), dtype=STRING)
+    length = _text_length(frame, "Text")
+    ids = normalize_ids(frame["Id"])
+    messages = pd.DataFrame(
+        {
+            "message_id": "c" + ids,
+            "author_id": normalize_ids(frame["UserId"]),
+            "thread_id": thread,
+            "parent_id": post_id,
+            "created_at": created,
+            "kind": "comment",
+            "platform": PLATFORM,
+            "topic": tags.str.split(";").str[0].astype(STRING),
+            "score": _integers(frame["Score"]).astype("float64").to_numpy(),
+            "text_length": length.to_numpy(dtype="int64"),
+            "tags": tags,
+        }
+    )
+    if stats is not None:
+        stats.record(source, "messages", read=total, kept=len(messages), dropped=dropped)
+    order = _integers(frame["Id"]).to_numpy(dtype="float64")
+    links = _mention_links(
+        messages, frame["Text"], order, posts, users, editors, source=source, stats=stats
+    )
+    return messages, links
+
+
+def _mention_links(
+    comments: pd.DataFrame,
+    texts: pd.Series,
+    order: np.ndarray,
+    posts: pd.DataFrame,
+    users: pd.DataFrame | None,
+    editors: pd.DataFrame | None,
+    *,
+    source: str,
+    stats: ReadStats | None,
+) -> pd.DataFrame:
+    """Resolve ``@name`` tokens among each post's participants (vectorised)."""
+    texts = pd.Series(texts.to_numpy(), dtype=STRING)
+    has_at = texts.str.contains("@", regex=False).fillna(False).to_numpy(bool)
+    found = texts[has_at].str.extractall(MENTION_PATTERN)
+    if len(found):
+        row = found.index.get_level_values(0).to_numpy()
+        token = found[0].str.rstrip(".'-").str.casefold().to_numpy()
+    else:
+        row = np.array([], dtype="int64")
+        token = np.array([], dtype=object)
+    tokens = pd.DataFrame(
+        {
+            "token_number": np.arange(len(row)),
+            "token": pd.array(token, dtype=STRING),
+            "comment": comments["message_id"].to_numpy()[row],
+            "author": comments["author_id"].to_numpy()[row],
+            "post_id": comments["parent_id"].to_numpy()[row],
+            "at": comments["created_at"].array[row],
+            "order": order[row],
+        }
+    )
+
+    owners = pd.DataFrame(
+        {
+            "post_id": posts["message_id"].to_numpy(),
+            "user_id": posts["author_id"].to_numpy(),
+            "role": 1,
+            "when": posts["created_at"].array,
+            "rank": np.nan,
+        }
+    )
+    commenters = pd.DataFrame(
+        {
+            "post_id": comments["parent_id"].to_numpy(),
+            "user_id": comments["author_id"].to_numpy(),
+            "role": 0,
+            "when": comments["created_at"].array,
+            "rank": order,
+        }
+    )
+    if editors is None and "last_editor_id" in posts.columns:
+        editors = pd.DataFrame(
+            {
+                "post_id": posts["message_id"].to_numpy(),
+                "user_id": posts["last_editor_id"].to_numpy(),
+                "created_at": posts["last_edited_at"].array,
+            }
+        )
+    parts = [owners, commenters]
+    if editors is not None and len(editors):
+        parts.append(
+            pd.DataFrame(
+                {
+                    "post_id": editors["post_id"].to_numpy(),
+                    "user_id": editors["user_id"].to_numpy(),
+                    "role": 2,
+                    "when": pd.Series(editors["created_at"]).array,
+                    "rank": np.nan,
+                }
+            )
+        )
+    participants = pd.concat(parts, ignore_index=True)
+    participants["user_id"] = participants["user_id"].astype(STRING)
+    participants["post_id"] = participants["post_id"].astype(STRING)
+    participants["when"] = pd.to_datetime(participants["when"], utc=True)
+    participants = participants.loc[participants["user_id"].notna()]
+    if users is not None and len(users):
+        names = pd.Series(
+            users["display_name"]
+            .astype(STRING)
+            .str.replace(r"\s+", "", regex=True)
+            .str.casefold()
+            .to_numpy(),
+            index=users["user_id"].astype(STRING).to_numpy(),
+        )
+        names = names[~names.index.duplicated()]
+        participants["name"] = names.reindex(participants["user_id"].to_numpy()).to_numpy()
+    else:
+        participants["name"] = pd.NA
+    participants = participants.loc[participants["name"].notna()]
+
+    tokens["post_id"] = tokens["post_id"].astype(STRING)
+    tokens["at"] = pd.to_datetime(tokens["at"], utc=True)
+    pairs = tokens.loc[tokens["token"].str.len() >= MIN_MENTION].merge(
+        participants, on="post_id", how="inner"
+    )
+    not_self = (pairs["user_id"] != pairs["author"].astype(STRING)).fillna(True).to_numpy(bool)
+    earlier = (pairs["when"] < pairs["at"]) | (
+        (pairs["when"] == pairs["at"]) & (pairs["rank"] < pairs["order"])
+    )
+    in_time = np.where(
+        pairs["role"] == 0,
+        earlier.to_numpy(bool),
+        np.where(pairs["role"] == 2, (pairs["when"] <= pairs["at"]).to_numpy(bool), True),
+    )
+    names = pairs["name"].astype(str).to_numpy()
+    prefixes = pairs["token"].astype(str).to_numpy()
+    matches = (
+        np.char.startswith(names.astype(np.str_), prefixes.astype(np.str_))
+        if len(pairs)
+        else np.zeros(0, dtype=bool)
+    )
+    pairs = pairs.loc[not_self & in_time & matches]
+    pairs = pairs.assign(newest=-pairs["when"].astype("int64"), later=-pairs["rank"].fillna(0))
+    best = pairs.sort_values(["token_number", "role", "newest", "later"], kind="stable")
+    best = best.drop_duplicates("token_number")
+    unique = best.drop_duplicates(["comment", "user_id"])
+    if stats is not None:
+        stats.record(
+            source,
+            "mentions",
+            read=len(tokens),
+            kept=len(unique),
+            dropped={
+                "mention_unresolved": len(tokens) - len(best),
+                "mention_repeated": len(best) - len(unique),
+            },
+        )
+    unique = unique.sort_values("token_number")
+    return pd.DataFrame(
+        {
+            "kind": "mention",
+            "source": pd.array([pd.NA] * len(unique), dtype=STRING),
+            "source_message_id": unique["comment"].to_numpy(),
+            "target": unique["user_id"].to_numpy(),
+            "target_message_id": pd.array([pd.NA] * len(unique), dtype=STRING),
+            "created_at": unique["at"].array,
+            "message_id": unique["comment"].to_numpy(),
+            "weight": 1.0,
+        }
+    ).reset_index(drop=True)
+
+
+def parse_badges(
+    rows: Mapping[str, Sequence] | pd.DataFrame,
+    *,
+    known_users: Sequence[str] | pd.Index | None = None,
+    source: str = "Badges.xml",
+    on_error: OnError = "raise",
+    stats: ReadStats | None = None,
+) -> pd.DataFrame:
+    """Count the badges of each user in ``Badges.xml``.
+
+    Parameters
+    ----------
+    rows : mapping of str to sequence
+        Column lists (``UserId``, ``Class``).
+    known_users : sequence of str, optional
+        When given, badges of other users are dropped as ``unknown_user``.
+    source, on_error, stats
+        As in :func:`parse_posts`; counts go to ``<source>/badges``.
+
+    Returns
+    -------
+    DataFrame
+        Indexed by ``user_id``: ``badges`` and, when ``Class`` is present,
+        ``gold_badges``, ``silver_badges``, ``bronze_badges`` (int64).
+
+    Examples
+    --------
+    >>> parse_badges({"UserId": ["1", "1", "2"], "Class": ["1", "3", "3"]})
+             badges  gold_badges  silver_badges  bronze_badges
+    user_id
+    1             2            1              0              1
+    2             1            0              0              1
+    """
+    frame = _frame(rows, FIELDS["Badges"])
+    checks = _Checks(frame, source)
+    checks.present("UserId")
+    checks.integer("Class", required=False)
+    total = len(frame)
+    frame, _keep, dropped, first = checks.apply(on_error, unique=None)
+    _note_skipped(stats, source, dropped, first)
+    user = normalize_ids(frame["UserId"])
+    if known_users is not None:
+        known = user.isin(pd.Index(known_users, dtype=STRING)).to_numpy(bool)
+        dropped["unknown_user"] = int((~known).sum())
+        frame, user = frame.loc[known], user.loc[known]
+    counts = pd.DataFrame({"badges": user.value_counts()})
+    if frame["Class"].notna().any():
+        level = _integers(frame["Class"])
+        for number, column in _BADGE_CLASSES.items():
+            counts[column] = user[(level == number).to_numpy(bool)].value_counts()
+    counts = counts.fillna(0).astype("int64").sort_index()
+    counts.index = pd.Index(counts.index, dtype=STRING, name="user_id")
+    if stats is not None:
+        stats.record(source, "badges", read=total, kept=len(user), dropped=dropped)
+    return counts
+
+
+def _strip_html(values: pd.Series) -> pd.Series:
+    text = _strings(values).str.replace(r"<[^>]*>", " ", regex=True)
+    entity = text.str.contains("&", regex=False).fillna(False).to_numpy(bool)
+    if entity.any():
+        text[entity] = text[entity].map(html.unescape)
+    text = text.str.replace(r"\s+", " ", regex=True).str.strip()
+    return text.mask(text == "")
+
+
+def parse_users(
+    rows: Mapping[str, Sequence] | pd.DataFrame,
+    *,
+    source: str = "Users.xml",
+    on_error: OnError = "raise",
+    stats: ReadStats | None = None,
+) -> pd.DataFrame:
+    """Turn the columns of ``Users.xml`` into a users table.
+
+    Parameters
+    ----------
+    rows : mapping of str to sequence
+        Column lists (``Id``, ``DisplayName``, ``CreationDate``, ``AboutMe``,
+        ``WebsiteUrl``, ``Location``, ``Reputation``, ``UpVotes``,
+        ``DownVotes``, ``Views``).
+    source, on_error, stats
+        As in :func:`parse_posts`; counts go to ``<source>/users``.
+
+    Returns
+    -------
+    DataFrame
+        ``user_id``, ``display_name``, ``created_at``, ``about`` (HTML stripped,
+        entities unescaped), ``website``, ``location``, ``site_reputation``
+        (float, NaN when absent), ``up_votes``, ``down_votes``, ``views`` (when
+        present) and ``is_system`` (True for the Community account, ``Id`` -1).
+
+    Examples
+    --------
+    >>> users = parse_users({"Id": ["-1", "4"], "DisplayName": ["Community", "Ann"],
+    ...     "CreationDate": ["2021-01-01T00:00:00.000"] * 2,
+    ...     "AboutMe": [None, "<p>Plutus &amp; Haskell</p>"], "Reputation": ["1", "101"]})
+    >>> users[["user_id", "about", "site_reputation", "is_system"]]
+      user_id             about  site_reputation  is_system
+    0      -1              <NA>              1.0       True
+    1       4  Plutus & Haskell            101.0      False
+    """
+    frame = _frame(rows, FIELDS["Users"])
+    checks = _Checks(frame, source)
+    checks.present("Id")
+    created = checks.time("CreationDate", required=False)
+    for column in ("Reputation", "UpVotes", "DownVotes", "Views"):
+        checks.number(column)
+    total = len(frame)
+    frame, keep, dropped, first = checks.apply(on_error)
+    _note_skipped(stats, source, dropped, first)
+    user_id = normalize_ids(frame["Id"])
+    users = pd.DataFrame(
+        {
+            "user_id": user_id,
+            "display_name": _strings(frame["DisplayName"]),
+            "created_at": created.iloc[keep].reset_index(drop=True),
+            "about": _strip_html(frame["AboutMe"]),
+            "website": _strings(frame["WebsiteUrl"]),
+            "location": _strings(frame["Location"]),
+            "site_reputation": _integers(frame["Reputation"]).astype("float64"),
+        }
+    )
+    for column, name in (("UpVotes", "up_votes"), ("DownVotes", "down_votes"), ("Views", "views")):
+        if frame[column].notna().any():
+            users[name] = _integers(frame[column]).astype("float64")
+    users["is_system"] = (user_id == SYSTEM_USER).fillna(False).to_numpy(bool)
+    if stats is not None:
+        if total and frame["Reputation"].isna().all():
+            stats.note(f"{source}: no Reputation attribute; site_reputation is missing")
+        if users["is_system"].any():
+            stats.note(
+                f"{source}: user {SYSTEM_USER} (Community) is a system account; "
+                "kept and flagged is_system"
+            )
+        stats.record(source, "users", read=total, kept=len(users), dropped=dropped)
+    return users
+
+
+def _attach_badges(users: pd.DataFrame, badges: pd.DataFrame) -> pd.DataFrame:
+    out = users.copy()
+    for column in badges.columns:
+        out[column] = (
+            badges[column].reindex(out["user_id"].to_numpy()).fillna(0).astype("int64").to_numpy()
+        )
+    return out
+
+
+def parse_stackexchange(
+    tables: Mapping[str, Mapping[str, Sequence]],
+    *,
+    sources: Mapping[str, str] | None = None,
+    on_error: OnError = "raise",
+    stats: ReadStats | None = None,
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame | None]:
+    """Parse the scanned tables of one dump into messages, links and users.
+
+    Parameters
+    ----------
+    tables : mapping
+        ``{"Posts": columns, "Comments": columns, ...}`` as from :func:`scan_rows`;
+        only ``"Posts"`` is required.
+    sources : mapping, optional
+        File name per table, for errors and ``read_stats`` (default ``"<table>.xml"``).
+    on_error : {"raise", "skip"}
+    stats : ReadStats, optional
+        Receives the counts and a note per absent optional file.
+
+    Returns
+    -------
+    messages, links, users
+        ``users`` is ``None`` without ``Users.xml``.
+
+    Examples
+    --------
+    >>> tables = {"Posts": {"Id": ["1", "2"], "PostTypeId": ["1", "2"],
+    ...     "ParentId": [None, "1"], "CreationDate": ["2021-01-01T00:00:00.000"] * 2,
+    ...     "OwnerUserId": ["7", "8"], "Tags": ["<ada>", None]}}
+    >>> stats = ReadStats()
+    >>> messages, links, users = parse_stackexchange(tables, stats=stats)
+    >>> len(messages), len(links), users is None
+    (2, 0, True)
+    >>> stats.notes[0]
+    'Comments.xml: absent; no comments and no mentions'
+    """
+    on_error = check_on_error(on_error)
+    sources = {table: f"{table}.xml" for table in FIELDS} | dict(sources or {})
+    stats = ReadStats() if stats is None else stats
+    options = {"on_error": on_error, "stats": stats}
+    for table, consequence in (
+        ("Comments", "no comments and no mentions"),
+        ("Users", "users are known by id only and mentions cannot be resolved"),
+        ("Votes", "no kudos; accepts are timed by the answer"),
+        ("Badges", "no badge counts"),
+        ("PostHistory", "editors are the posts' last editors"),
+    ):
+        if table not in tables:
+            stats.note(f"{sources[table]}: absent; {consequence}")
+
+    votes = None
+    if "Votes" in tables:
+        votes = parse_votes(tables["Votes"], source=sources["Votes"], **options)
+    posts_frame = _frame(tables["Posts"], FIELDS["Posts"])
+    messages, links = parse_posts(posts_frame, votes=votes, source=sources["Posts"], **options)
+    posts = messages if "PostHistory" in tables else _with_editors(messages, posts_frame)
+    skipped = _skipped_posts(posts_frame)
+
+    users = None
+    if "Users" in tables:
+        users = parse_users(tables["Users"], source=sources["Users"], **options)
+    if "Badges" in tables:
+        known = pd.Index([], dtype=STRING) if users is None else pd.Index(users["user_id"])
+        badges = parse_badges(
+            tables["Badges"], known_users=known, source=sources["Badges"], **options
+        )
+        if users is not None:
+            users = _attach_badges(users, badges)
+
+    editors = None
+    if "PostHistory" in tables:
+        editors = parse_post_history(
+            tables["PostHistory"], source=sources["PostHistory"], **options
+        )
+    parts = [messages]
+    link_parts = [links]
+    if "Comments" in tables:
+        comments, mentions = parse_comments(
+            tables["Comments"],
+            posts,
+            users=users,
+            editors=editors,
+            skipped_posts=skipped,
+            source=sources["Comments"],
+            **options,
+        )
+        parts.append(comments)
+        link_parts.append(mentions)
+    if votes is not None:
+        link_parts.append(_kudos_links(votes))
+    messages = pd.concat(parts, ignore_index=True)
+    messages["kind"] = messages["kind"].astype("category")
+    messages["platform"] = messages["platform"].astype("category")
+    link_parts = [part for part in link_parts if len(part)]
+    links = pd.concat(link_parts, ignore_index=True) if link_parts else _empty_links()
+    return messages, links, users
+
+
+def _with_editors(messages: pd.DataFrame, frame: pd.DataFrame) -> pd.DataFrame:
+    """Add ``last_editor_id``/``last_edited_at`` from ``Posts.xml`` to the post messages."""
+    ids = normalize_ids(frame["Id"])
+    edited = frame["LastEditDate"].notna().to_numpy(bool) & ids.notna().to_numpy(bool)
+    when = parse_timestamps(
+        frame.loc[edited, "LastEditDate"],
+        path="Posts.xml",
+        column="LastEditDate",
+        on_error="skip",
+    )
+    last = pd.DataFrame(
+        {
+            "last_editor_id": normalize_ids(frame.loc[edited, "LastEditorUserId"]).to_numpy(),
+            "last_edited_at": when.array,
+        },
+        index=ids[edited].to_numpy(),
+    )
+    last = last[~last.index.duplicated()]
+    out = messages.copy()
+    out["last_editor_id"] = last["last_editor_id"].reindex(out["message_id"]).to_numpy()
+    out["last_edited_at"] = pd.Series(
+        last["last_edited_at"].reindex(out["message_id"].array).array, dtype=UTC
+    ).array
+    return out
+
+
+def _skipped_posts(frame: pd.DataFrame) -> np.ndarray:
+    post_type = _integers(frame["PostTypeId"])
+    other = post_type.notna() & ~post_type.isin([QUESTION, ANSWER])
+    return normalize_ids(frame.loc[other, "Id"]).dropna().to_numpy()
