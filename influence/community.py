@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
+from functools import cached_property
 
 import pandas as pd
 
@@ -169,7 +170,7 @@ class Community:
         object.__setattr__(self, "interactions", validate_interactions(self.interactions))
         object.__setattr__(self, "users", validate_users(self.users))
 
-    @property
+    @cached_property
     def user_ids(self) -> pd.Index:
         """Every user id the community knows: users table, authors and interaction ends.
 

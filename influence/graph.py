@@ -10,7 +10,7 @@ metrics work on the CSR matrix directly.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 import networkx as nx
@@ -22,8 +22,10 @@ from influence.community import Community
 
 __all__ = [
     "COMMUNICATION_KINDS",
+    "CREDIT_DIRECTION",
     "Adjacency",
     "build_adjacency",
+    "credit_interactions",
     "to_networkx",
 ]
 
@@ -119,6 +121,106 @@ class Adjacency:
         )
 
 
+#: Who credits whom, per ``(interaction kind, kind of the message carrying it)``.
+#: ``"to_target"``: the interaction's source credits its target;
+#: ``"to_source"``: the target credits the source. ``"*"`` matches any carrier
+#: (including none); a specific carrier wins over ``"*"``. Kinds absent from the
+#: table credit the target.
+#:
+#: ==========  ===========  ===========  ==============================================
+#: kind        carrier      credit to    why
+#: ==========  ===========  ===========  ==============================================
+#: reply       answer       source       the asker credits whoever answers them
+#:                                       (ExpertiseRank, Zhang, Ackerman, Adamic 2007)
+#: reply       other        target       being replied to in a discussion, or having
+#:                                       one's question or answer commented on, is
+#:                                       being listened to
+#: mention     any          target       being named
+#: share       any          target       being passed on
+#: quote       any          target       being quoted
+#: accept      any          target       the accepted answerer
+#: kudos       any          target       the rewarded author
+#: ==========  ===========  ===========  ==============================================
+CREDIT_DIRECTION: Mapping[tuple[str, str], str] = {
+    ("reply", "answer"): "to_source",
+    ("reply", "*"): "to_target",
+    ("mention", "*"): "to_target",
+    ("share", "*"): "to_target",
+    ("quote", "*"): "to_target",
+    ("accept", "*"): "to_target",
+    ("kudos", "*"): "to_target",
+}
+
+_DIRECTIONS = ("to_source", "to_target")
+
+
+def credit_interactions(
+    community: Community, *, interactions: pd.DataFrame | None = None
+) -> pd.DataFrame:
+    """Return the interactions oriented from the user giving credit to the one receiving it.
+
+    Parameters
+    ----------
+    community : Community
+        Its ``messages`` give the kind of the message carrying each interaction.
+    interactions : DataFrame, optional
+        A subset of ``community.interactions`` (default: all of them).
+
+    Returns
+    -------
+    DataFrame
+        The same rows and columns, with ``source`` and ``target`` swapped where
+        :data:`CREDIT_DIRECTION` says the credit goes to the source, plus a
+        ``credit`` column (``"to_source"`` or ``"to_target"``). The input is not
+        modified.
+
+    Examples
+    --------
+    >>> from influence.sources._common import assemble
+    >>> from influence.community import ReadStats
+    >>> msgs = pd.DataFrame({"message_id": ["q", "a", "c"], "author_id": ["ann", "bob", "cat"],
+    ...     "thread_id": "q", "parent_id": [None, "q", "a"],
+    ...     "kind": ["question", "answer", "comment"],
+    ...     "created_at": pd.to_datetime(["2024-01-01"] * 3, utc=True), "text_length": 1})
+    >>> community = assemble(msgs, stats=ReadStats(), platform="t", name="t")
+    >>> credit_interactions(community)[["source", "target", "credit"]].to_dict("records")
+    [{'source': 'ann', 'target': 'bob', 'credit': 'to_source'},
+     {'source': 'cat', 'target': 'bob', 'credit': 'to_target'}]
+
+    The answer ``a`` carries the reply ``bob -> ann``: the asker ``ann`` credits
+    the answerer ``bob``. The comment ``c`` carries the reply ``cat -> bob``,
+    which keeps its direction: ``cat`` credits ``bob``, whose answer it discusses.
+    """
+    frame = community.interactions if interactions is None else interactions
+    out = frame.copy()
+    for (kind, carrier), direction in CREDIT_DIRECTION.items():
+        if direction not in _DIRECTIONS:
+            raise ValueError(
+                f"CREDIT_DIRECTION[{(kind, carrier)!r}] must be one of {_DIRECTIONS} "
+                f"(got {direction!r})"
+            )
+    messages = community.messages
+    carrier_of = pd.Series(
+        messages["kind"].astype(str).to_numpy(), index=messages["message_id"].to_numpy()
+    )
+    carrier_of = carrier_of[~carrier_of.index.duplicated()]
+    kind = frame["kind"].astype(str).to_numpy()
+    carrier = carrier_of.reindex(frame["message_id"].to_numpy()).fillna("").to_numpy(str)
+    specific = {f"{k}\x1f{c}": d for (k, c), d in CREDIT_DIRECTION.items() if c != "*"}
+    wildcard = {k: d for (k, c), d in CREDIT_DIRECTION.items() if c == "*"}
+    keys = pd.Series(np.char.add(np.char.add(kind.astype(str), "\x1f"), carrier.astype(str)))
+    direction = (
+        keys.map(specific).fillna(pd.Series(kind).map(wildcard)).fillna("to_target").to_numpy(str)
+    )
+    flip = direction == "to_source"
+    source = frame["source"].to_numpy(copy=True)
+    target = frame["target"].to_numpy(copy=True)
+    out["source"] = pd.array(np.where(flip, target, source), dtype="string")
+    out["target"] = pd.array(np.where(flip, source, target), dtype="string")
+    out["credit"] = direction
+    return out
+
+
 def build_adjacency(
     community: Community,
     *,
@@ -174,8 +276,6 @@ def build_adjacency(
         wanted = [str(kind) for kind in kinds]
         interactions = interactions.loc[interactions["kind"].astype(str).isin(wanted).to_numpy()]
     if credit:
-        from influence.metrics.reputation import credit_interactions
-
         interactions = credit_interactions(community, interactions=interactions)
     return _adjacency(interactions["source"], interactions["target"], interactions["weight"], index)
 

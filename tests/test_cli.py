@@ -11,6 +11,7 @@ from click.testing import CliRunner
 
 from influence.analysis import USERS_COLUMNS
 from influence.cli import main
+from influence.sources import FORMATS
 
 ROOT = Path(__file__).resolve().parents[1]
 CARDANO = ROOT / "datasets" / "stackexchange-cardano-2021"
@@ -119,7 +120,7 @@ def test_unknown_format_is_one_line_error(tmp_path):
     result = run("analyze", tmp_path, "--out", tmp_path / "out")
     assert result.exit_code == 1
     assert result.stderr == (
-        f"Error: {tmp_path}: format must be one of ['stackexchange', 'table'] "
+        f"Error: {tmp_path}: format must be one of {sorted(FORMATS)} "
         "(got none recognised); force one with --format NAME\n"
     )
 

@@ -27,19 +27,24 @@ class _Format:
     description: str
 
 
+#: Every reader, in the order auto-detection asks them: specific formats first,
+#: the generic ``table`` last. One line per format.
 _REGISTRY: dict[str, _Format] = {
-    "stackexchange": _Format(
-        "stackexchange",
-        stackexchange.read_stackexchange,
-        stackexchange.sniff,
-        "Stack Exchange data dump folder (Posts.xml, Comments.xml, Users.xml, ...)",
-    ),
-    "table": _Format(
-        "table",
-        table.read_table,
-        table.sniff,
-        "message table or interaction edge list (CSV, TSV, Parquet, NDJSON)",
-    ),
+    f.name: f
+    for f in (
+        _Format(
+            "stackexchange",
+            stackexchange.read_stackexchange,
+            stackexchange.sniff,
+            "Stack Exchange data dump folder (Posts.xml, Comments.xml, Users.xml, ...)",
+        ),
+        _Format(
+            "table",
+            table.read_table,
+            table.sniff,
+            "message table or interaction edge list (CSV, TSV, Parquet, NDJSON)",
+        ),
+    )
 }
 
 #: The format names accepted by :func:`read`, with a one-line description.

@@ -1,68 +1,21 @@
-"""The command line: parse arguments, call the library, render. Nothing else.
-
-Library errors become one line, ``Error: ...``, and exit status 1, in one
-place (:class:`_Group`).
-"""
+"""``influence analyze``: read a dump, score every member, write the results."""
 
 from __future__ import annotations
 
-import sys
 import time
-import warnings
 from pathlib import Path
 
 import click
 
-from influence.errors import InfluenceError
+from influence.cli._common import parse_pairs
+from influence.sources import FORMATS
 
-_FORMATS = ["auto", "stackexchange", "table"]
+__all__ = ["analyze"]
 
-
-class _Group(click.Group):
-    """Turns every :class:`InfluenceError` into ``Error: <message>`` and exit 1."""
-
-    def invoke(self, ctx: click.Context):
-        try:
-            with warnings.catch_warnings(record=True) as caught:
-                warnings.simplefilter("always")
-                result = super().invoke(ctx)
-            _echo_warnings(caught)
-            return result
-        except InfluenceError as err:
-            click.echo(f"Error: {err}", err=True)
-            ctx.exit(1)
+_FORMATS = ["auto", *FORMATS]
 
 
-def _echo_warnings(caught) -> None:
-    from influence.errors import InfluenceDataWarning
-
-    for item in caught:
-        if issubclass(item.category, InfluenceDataWarning):
-            click.echo(f"Warning: {item.message}", err=True)
-
-
-def _parse_pairs(values: tuple[str, ...], option: str) -> dict[str, str]:
-    pairs = {}
-    for value in values:
-        key, sep, target = value.partition("=")
-        if not sep or not key.strip() or not target.strip():
-            raise click.BadParameter(f"must be KEY=VALUE (got {value!r})", param_hint=option)
-        pairs[key.strip()] = target.strip()
-    return pairs
-
-
-@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(package_name="influence")
-def main() -> None:
-    """Find the people who really move an online community.
-
-    \b
-    Example:
-      influence analyze datasets/stackexchange-cardano-2021 --out influence-out
-    """
-
-
-@main.command()
+@click.command()
 @click.argument("path", type=click.Path(path_type=Path))
 @click.option(
     "--format",
@@ -169,8 +122,8 @@ def analyze(
     from influence.report.summary import top_users
     from influence.sources import read
 
-    maps = _parse_pairs(mapping, "--map")
-    options = _classify_options(top_share, min_messages, _parse_pairs(weights, "--weight"))
+    maps = parse_pairs(mapping, "--map")
+    options = _classify_options(top_share, min_messages, parse_pairs(weights, "--weight"))
     try:
         horizon = pd.Timedelta(horizon)
     except ValueError as err:
@@ -254,7 +207,3 @@ def _classify_options(top_share, min_messages, weights):
         )
     except ValueError as err:
         raise click.BadParameter(str(err), param_hint="--weight") from err
-
-
-if __name__ == "__main__":  # pragma: no cover
-    sys.exit(main())
