@@ -66,6 +66,12 @@ class Analysis:
         counts = self.users["segment"].value_counts()
         return {str(k): int(counts.get(k, 0)) for k in self.users["segment"].cat.categories}
 
+    def _repr_html_(self) -> str:
+        """Jupyter view: segment counts, the quadrant chart, the top true influencers."""
+        from influence.report.html import render_analysis_html  # presentation lives there
+
+        return render_analysis_html(self)
+
 
 def run_analysis(
     community: Community,

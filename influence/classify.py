@@ -3,11 +3,14 @@
 From the per-user metric table (:func:`influence.metrics.compute_metrics`) this
 module computes, among *active* users (at least one message in the window):
 
-* the percentile rank of every metric, ``(rank_min - 1) / (n - 1)`` in [0, 1]
-  (ties share the lowest rank, so having none of something earns nothing);
+* the *standard log score* of every metric (:func:`log_standard_scores`): the
+  signed ``log1p`` of the value, standardised over active users (mean 0,
+  standard deviation 1), so that a metric counts by orders of magnitude and
+  the long tail does not swamp the top;
 * ``talkative_score`` and ``listened_to_score``: weighted means of the
-  percentile ranks of their metrics (:data:`TALKATIVE_WEIGHTS`,
-  :data:`LISTENED_TO_WEIGHTS`);
+  standard log scores of their metrics (:data:`TALKATIVE_WEIGHTS`,
+  :data:`LISTENED_TO_WEIGHTS`), rescaled to [0, 1] over active users
+  (:func:`axis_scores`: 0 the weakest active user, 1 the strongest);
 * ``participation``: the same for the participation metrics alone, a 0..1 index;
 * ``influence_score``: the geometric mean of both axes, so that one high axis
   cannot carry a user alone (Wu: true influencers combine both);
@@ -29,7 +32,9 @@ __all__ = [
     "SEGMENTS",
     "TALKATIVE_WEIGHTS",
     "ClassifyOptions",
+    "axis_scores",
     "classify_users",
+    "log_standard_scores",
     "percentile_ranks",
 ]
 
@@ -148,12 +153,82 @@ def _top_share(values: pd.Series) -> pd.Series:
     return filled.rank(method="min", ascending=False).astype("float64") / len(filled)
 
 
-def _axis(pct: pd.DataFrame, weights: Mapping[str, float]) -> tuple[pd.Series, dict[str, float]]:
-    used = {k: float(w) for k, w in weights.items() if k in pct.columns and w > 0}
+def log_standard_scores(values: pd.Series) -> pd.Series:
+    """Signed ``log1p`` of a metric, standardised: mean 0, standard deviation 1.
+
+    ``z = (g - mean(g)) / std(g)`` with ``g = sign(x) * log1p(|x|)``, the
+    mean and the (population) standard deviation taken over the given users.
+    Missing values (an undefined metric) take the lowest value, as in
+    :func:`percentile_ranks`; a constant metric scores 0 for everyone.
+
+    Notes
+    -----
+    Why not percentile ranks (the aggregation before issue 6): in a community
+    most active users have one or two messages, so most metrics are 0 for
+    most users and ties are massive. A percentile rank then gives the jump
+    from none to one accepted answer the same weight as the climb from 1 to
+    70, and squeezes the top users, whom the axes exist to find, into the last
+    few hundredths. The logarithm keeps orders of magnitude (1, 10 and 100
+    are evenly spaced), the standardisation puts every metric on the same
+    footing so that the weights mean what they say.
+
+    Examples
+    --------
+    >>> log_standard_scores(pd.Series([0.0, 0.0, np.e - 1, None])).round(4).tolist()
+    [-0.5774, -0.5774, 1.7321, -0.5774]
+    >>> log_standard_scores(pd.Series([2.0, 2.0])).tolist()
+    [0.0, 0.0]
+    """
+    floats = values.astype("float64")
+    filled = floats.fillna(floats.min() if floats.notna().any() else 0.0)
+    logged = np.sign(filled) * np.log1p(filled.abs())
+    spread = float(logged.std(ddof=0)) if len(logged) else 0.0
+    if not spread > 0:
+        return pd.Series(0.0, index=values.index, dtype="float64")
+    return ((logged - logged.mean()) / spread).astype("float64")
+
+
+def axis_scores(
+    metrics: pd.DataFrame, weights: Mapping[str, float]
+) -> tuple[pd.Series, dict[str, float]]:
+    """One axis: weighted mean of standard log scores, rescaled to [0, 1].
+
+    Parameters
+    ----------
+    metrics : DataFrame
+        Raw metric values of the users to score (the active users), one column
+        per metric.
+    weights : mapping
+        Metric -> weight; metrics absent from ``metrics`` or with weight 0 are
+        left out and the others renormalised to sum 1.
+
+    Returns
+    -------
+    score : Series
+        ``(s - min s) / (max s - min s)`` with ``s`` the weighted mean of the
+        :func:`log_standard_scores` of the metrics: 0 for the weakest user, 1
+        for the strongest (1 when there is a single user, 0 for everyone when
+        all users are equal).
+    weights : dict
+        The normalised weights used.
+
+    Examples
+    --------
+    >>> m = pd.DataFrame({"a": [0.0, 1.0, 3.0], "b": [0.0, 0.0, 1.0]})
+    >>> score, used = axis_scores(m, {"a": 1, "b": 3})
+    >>> score.round(4).tolist(), used
+    ([0.0, 0.139, 1.0], {'a': 0.25, 'b': 0.75})
+    """
+    used = {k: float(w) for k, w in weights.items() if k in metrics.columns and w > 0}
     total = sum(used.values())
     used = {k: w / total for k, w in used.items()}
-    score = sum(pct[k] * w for k, w in used.items())
-    return score.astype("float64"), used
+    if len(metrics) <= 1:
+        return pd.Series(1.0, index=metrics.index, dtype="float64"), used
+    mean = sum(log_standard_scores(metrics[k]) * w for k, w in used.items())
+    low, high = float(mean.min()), float(mean.max())
+    if not high > low:
+        return pd.Series(0.0, index=metrics.index, dtype="float64"), used
+    return ((mean - low) / (high - low)).astype("float64"), used
 
 
 def classify_users(metrics: pd.DataFrame, options: ClassifyOptions | None = None) -> pd.DataFrame:
@@ -196,12 +271,11 @@ def classify_users(metrics: pd.DataFrame, options: ClassifyOptions | None = None
     relevant |= set(PARTICIPATION_WEIGHTS)
     present = [c for c in metrics.columns if c in relevant and metrics.loc[active, c].notna().any()]
     act = metrics.loc[active, present]
-    pct = act.apply(percentile_ranks)
     top = act.apply(_top_share)
 
-    talk, talk_w = _axis(pct, options.talkative_weights)
-    listen, listen_w = _axis(pct, options.listened_to_weights)
-    part, _ = _axis(pct, PARTICIPATION_WEIGHTS)
+    talk, talk_w = axis_scores(act, options.talkative_weights)
+    listen, listen_w = axis_scores(act, options.listened_to_weights)
+    part, _ = axis_scores(act, PARTICIPATION_WEIGHTS)
 
     out = pd.DataFrame(index=metrics.index)
     out["talkative_score"] = talk.reindex(metrics.index)

@@ -221,17 +221,37 @@ class Community:
         )
 
     def _repr_html_(self) -> str:
+        """Jupyter view: size, time span, contributions and interactions by kind, drops."""
         import html
 
-        kinds = self.interactions["kind"].value_counts().sort_index()
-        rows = "".join(
-            f"<tr><td>{html.escape(str(k))}</td><td>{v}</td></tr>" for k, v in kinds.items()
+        def counts(values: pd.Series) -> str:
+            table = values.astype(str).value_counts().sort_index()
+            return ", ".join(f"{html.escape(k)} {v:,}" for k, v in table.items()) or "none"
+
+        times = self.messages["created_at"]
+        span = f"{times.min():%Y-%m-%d} to {times.max():%Y-%m-%d}" if len(times) else "no message"
+        dropped = self.read_stats.dropped()
+        drops = (
+            ", ".join(f"{html.escape(r)} {n:,}" for r, n in sorted(dropped.items()))
+            if dropped
+            else "nothing"
+        )
+        rows = [
+            ("messages", f"{len(self.messages):,} ({counts(self.messages['kind'])})"),
+            ("interactions", f"{len(self.interactions):,} ({counts(self.interactions['kind'])})"),
+            ("users", f"{len(self.users):,} known, {self.messages['author_id'].nunique():,} wrote"),
+            ("time span", span + " (UTC)"),
+            ("dropped while reading", drops),
+        ]
+        if self.profile_url:
+            rows.append(("profiles", html.escape(self.profile_url)))
+        body = "".join(
+            f"<tr><th style='text-align:left'>{k}</th><td style='text-align:left'>{v}</td></tr>"
+            for k, v in rows
         )
         return (
             f"<div><strong>Community</strong> {html.escape(self.name)} "
-            f"({html.escape(self.platform)}): {len(self.messages)} messages, "
-            f"{len(self.users)} users, {len(self.interactions)} interactions"
-            f"<table><tr><th>interaction kind</th><th>count</th></tr>{rows}</table></div>"
+            f"({html.escape(self.platform)})<table>{body}</table></div>"
         )
 
 

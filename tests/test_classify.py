@@ -9,7 +9,9 @@ from influence.classify import (
     SEGMENTS,
     TALKATIVE_WEIGHTS,
     ClassifyOptions,
+    axis_scores,
     classify_users,
+    log_standard_scores,
     percentile_ranks,
 )
 
@@ -30,20 +32,62 @@ def test_percentile_ranks_single_user_is_top():
     assert percentile_ranks(pd.Series([2.0])).tolist() == [1.0]
 
 
-def test_axes_are_weighted_means_of_percentiles():
+def test_log_standard_scores_by_hand():
+    # values 0, e-1, e^2-1, NaN: signed log1p -> 0, 1, 2, and NaN takes the lowest (0).
+    # g = (0, 1, 2, 0): mean 0.75, population variance (0.5625+0.0625+1.5625+0.5625)/4
+    # = 0.6875, sd = 0.829156; z = (g - 0.75) / sd.
+    e = np.e
+    out = log_standard_scores(pd.Series([0.0, e - 1, e**2 - 1, np.nan]))
+    sd = np.sqrt(0.6875)
+    np.testing.assert_allclose(out, [-0.75 / sd, 0.25 / sd, 1.25 / sd, -0.75 / sd])
+    # negative values keep their sign: g(-(e-1)) = -1, g(e-1) = 1 -> z = -1, 1
+    np.testing.assert_allclose(log_standard_scores(pd.Series([-(e - 1), e - 1])), [-1.0, 1.0])
+    # a constant metric says nothing about anyone
+    assert log_standard_scores(pd.Series([3.0, 3.0, 3.0])).tolist() == [0.0, 0.0, 0.0]
+
+
+def test_log_scores_keep_orders_of_magnitude_at_the_top():
+    # Percentile ranks put 10 and 1000 one step apart; the log scale puts 1000 twice as
+    # far from 0 as 10 (log1p: 0, 2.398, 6.909): the top stays the top by a margin.
+    values = pd.Series([0.0, 0.0, 10.0, 1000.0])
+    pct = percentile_ranks(values).tolist()
+    assert pct[3] - pct[2] == pytest.approx(1 / 3)
+    z = log_standard_scores(values)
+    assert (z[3] - z[2]) > (z[2] - z[0])
+
+
+def test_axis_scores_by_hand():
+    # a = (0, e-1, e^2-1): g = (0, 1, 2), mean 1, sd sqrt(2/3): z_a = (-1, 0, 1) * 1.224745
+    # b = (0, 0, e-1):     g = (0, 0, 1), mean 1/3, sd sqrt(2)/3: z_b = (-0.707107,
+    #                      -0.707107, 1.414214)
+    # weights a 1, b 3 -> 0.25, 0.75: s = 0.25 z_a + 0.75 z_b = (-0.306186 - 0.530330,
+    # 0 - 0.530330, 0.306186 + 1.060660) = (-0.836516, -0.530330, 1.366846);
+    # rescaled (s - min) / (max - min): (0, 0.306186 / 2.203362, 1) = (0, 0.138963, 1)
+    e = np.e
+    m = pd.DataFrame({"a": [0.0, e - 1, e**2 - 1], "b": [0.0, 0.0, e - 1]})
+    score, used = axis_scores(m, {"a": 1, "b": 3, "absent": 5})
+    assert used == {"a": 0.25, "b": 0.75}
+    np.testing.assert_allclose(score, [0.0, 0.138963, 1.0], atol=1e-6)
+    # one user is the top; equal users are all at 0
+    assert axis_scores(m.iloc[:1], {"a": 1})[0].tolist() == [1.0]
+    assert axis_scores(pd.DataFrame({"a": [1.0, 1.0]}), {"a": 1})[0].tolist() == [0.0, 0.0]
+
+
+def test_axes_are_rescaled_weighted_means_of_log_scores():
     # 5 active users; talkative uses messages (w 1) and out_reach (w 1.5) only here.
-    m = _metrics(messages=[1, 2, 3, 4, 5], out_reach=[5, 4, 3, 2, 1], reputation=[0, 0, 0, 0, 9])
+    # messages e-1, ..., e^5-1 and out_reach the reverse: g_m = (1..5), g_o = (5..1),
+    # z_m = (g_m - 3) / sqrt(2) = -z_o; s = (z_m + 1.5 z_o) / 2.5 = -0.2 z_m,
+    # decreasing in messages: rescaled to (1, 0.75, 0.5, 0.25, 0).
+    # reputation (0, 0, 0, 0, 9): only u4 stands out -> listened (0, 0, 0, 0, 1).
+    g = np.arange(1.0, 6.0)
+    m = _metrics(messages=np.expm1(g), out_reach=np.expm1(6 - g), reputation=[0, 0, 0, 0, 9])
     opts = ClassifyOptions(
         talkative_weights={"messages": 1, "out_reach": 1.5},
         listened_to_weights={"reputation": 1},
         min_messages=1,
     )
     out = classify_users(m, opts)
-    # messages pct: 0, .25, .5, .75, 1 ; out_reach pct: 1, .75, .5, .25, 0
-    expected = (
-        np.array([0, 0.25, 0.5, 0.75, 1]) * 1 + np.array([1, 0.75, 0.5, 0.25, 0]) * 1.5
-    ) / 2.5
-    np.testing.assert_allclose(out["talkative_score"], expected)
+    np.testing.assert_allclose(out["talkative_score"], [1, 0.75, 0.5, 0.25, 0], atol=1e-12)
     np.testing.assert_allclose(out["listened_to_score"], [0, 0, 0, 0, 1])
     np.testing.assert_allclose(
         out["influence_score"], np.sqrt(out["talkative_score"] * out["listened_to_score"])
@@ -53,9 +97,12 @@ def test_axes_are_weighted_means_of_percentiles():
 
 def test_segments_cover_every_case_and_minimum_activity():
     # u0..u9 active, u10 inactive. top_share 0.3 -> 70th percentile thresholds.
-    # reputation pct (r-1)/9: u0 1, u2 8/9, u3 7/9, u9 6/9; threshold = quantile .7 of
-    # {0, 1/9, ..., 1} = 6.3/9 = .7 -> high: u0, u2, u3.
-    # messages pct: u0 1, u1 8/9, u9 7/9, u8 6/9 -> high: u0, u1, u9.
+    # One metric per axis: the axis is log1p(value) rescaled to [0, 1] (standardising
+    # one metric does not change its order or proportions). Reputation sorted: .1 .2 .3
+    # .4 .5 .6 .7 7 8 9 (u1, u4..u9, u3, u2, u0); quantile .7 sits at position 6.3, 0.3
+    # of the way from log1p(.7) = 0.530628 to log1p(7) = 2.079442: 0.995272; rescaled
+    # (0.995272 - log1p(.1)) / (log1p(9) - log1p(.1)) = 0.899962 / 2.207275 = 0.407725
+    # -> high: u0, u2, u3. Messages likewise -> high: u0, u1, u9.
     msgs = [20, 18, 1, 2, 3, 4, 5, 6, 7, 8, 0]
     rep = [9, 0.1, 8, 7, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0]
     m = _metrics(messages=msgs, reputation=rep)
@@ -79,7 +126,7 @@ def test_segments_cover_every_case_and_minimum_activity():
     assert seg[0] == "true_influencer"
     assert seg[1] == "talkative"
     assert seg[2] == "member"
-    assert listen_thr == pytest.approx(0.7)
+    assert listen_thr == pytest.approx(0.407725, abs=1e-6)
     assert seg[3] == "listened_to"
     assert seg[9] == "talkative"
     assert seg[4:9] == ["member"] * 5

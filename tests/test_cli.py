@@ -1,5 +1,6 @@
 """The command line: outputs, exit codes and one-line errors, on real and broken dumps."""
 
+import io
 import json
 import re
 import shutil
@@ -197,11 +198,148 @@ def test_empty_window_is_an_error(tmp_path):
 
 def test_every_command_has_help_with_an_example_and_is_in_the_readme():
     readme = (ROOT / "README.md").read_text()
+    assert {"analyze", "superfans", "graph"} <= set(main.commands)
     for name, command in main.commands.items():
         result = run(name, "--help")
         assert result.exit_code == 0
+        assert command.help and command.help.strip(), f"{name} lacks help"
         assert "Example" in result.stdout, name
-        assert f"influence {name}" in readme, name
+        # an example is a real command line of this command
+        assert re.search(rf"^\s+influence {name} \S", result.stdout, re.MULTILINE), name
+        assert f"influence {name}" in readme, f"{name} is missing from the README"
         for param in command.params:
             if param.param_type_name == "option":
                 assert param.help, f"{name} {param.opts} lacks help"
+
+
+def test_the_help_test_catches_a_command_without_help_or_example():
+    # the check above must be able to fail: a bare command has no help and no example
+    import click
+
+    @click.command()
+    @click.option("--x")
+    def bare(x):
+        pass
+
+    assert not bare.help
+    result = CliRunner().invoke(bare, ["--help"])
+    assert "Example" not in result.stdout
+    assert not bare.params[0].help
+
+
+def test_superfans_csv_on_stdout_matches_the_users_table(cardano_out):
+    out, _ = cardano_out
+    result = run("superfans", CARDANO, "--top", "3", "--format", "csv")
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    assert lines[0] == (
+        "rank,user_id,display_name,profile_url,segment,influence_score,talkative_score,"
+        "listened_to_score,messages,reasons,first_seen,last_seen"
+    )
+    assert len(lines) == 4
+    fans = pd.read_csv(io.StringIO(result.stdout), dtype={"user_id": str})
+    users = pd.read_csv(out / "users.csv", dtype={"user_id": str})
+    leaders = users.loc[users["segment"] == "true_influencer", "user_id"].head(3)
+    assert fans["user_id"].tolist() == leaders.tolist()
+    assert fans["rank"].tolist() == [1, 2, 3]
+    assert fans["first_seen"].str.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ").all()
+    # the data goes to stdout alone: warnings are on stderr
+    assert "Warning" not in result.stdout and "rows dropped" in result.stderr
+
+
+def test_superfans_json_to_a_file(tmp_path):
+    target = tmp_path / "experts.json"
+    result = run(
+        "superfans", CARDANO, "--segment", "listened_to", "--format", "json", "--out", target
+    )
+    assert result.exit_code == 0, result.output
+    records = json.loads(target.read_text())
+    assert records and {r["segment"] for r in records} == {"listened_to"}
+    assert result.stdout == f"Wrote {len(records)} members (listened_to) to {target}\n"
+
+
+@pytest.mark.parametrize("fmt", ["gexf", "graphml", "parquet"])
+def test_graph_command_writes_each_format(tmp_path, fmt):
+    target = tmp_path / f"graph.{fmt}"
+    result = run("graph", CARDANO, "--format", fmt, "--out", target, "-q")
+    assert result.exit_code == 0, result.output
+    assert result.stdout == ""
+    if fmt == "parquet":
+        edges = pd.read_parquet(target)
+        assert list(edges.columns) == ["source", "target", "weight", "kinds"]
+        # cardano: 3,534 interactions kept (summary), every one in some edge's weight
+        assert edges["weight"].sum() >= len(edges) > 0
+    else:
+        import networkx as nx
+
+        graph = nx.read_gexf(target) if fmt == "gexf" else nx.read_graphml(target)
+        assert graph.number_of_edges() > 0
+        assert {d["segment"] for _, d in graph.nodes(data=True)} >= {"true_influencer"}
+
+
+def test_graph_bad_input_is_one_line_error(tmp_path):
+    (tmp_path / "notes.txt").write_text("hello")
+    result = run("graph", tmp_path, "--out", tmp_path / "g.gexf")
+    assert result.exit_code == 1
+    assert result.stderr.startswith("Error: ") and result.stderr.count("\n") == 1
+
+
+def test_quiet_prints_only_warnings(tmp_path):
+    result = run("analyze", CARDANO, "--out", tmp_path, "-q")
+    assert result.exit_code == 0
+    assert result.stdout == ""
+    assert result.stderr.startswith("Warning: 819 rows dropped")
+    assert result.stderr.count("\n") == 1
+
+
+def test_verbose_adds_details_on_stderr(tmp_path):
+    result = run("analyze", CARDANO, "--out", tmp_path, "-v")
+    assert result.exit_code == 0
+    assert "Posts.xml / messages: read 2,630, kept 2,538 (not_conversation 92)" in result.stderr
+    assert re.search(
+        r"thresholds: talkative_score >= 0\.\d{3}, listened_to_score >= ", result.stderr
+    )
+    assert "timings: " in result.stderr
+    assert "Top true influencers:" in result.stdout  # results stay on stdout
+
+
+def test_quiet_and_verbose_exclude_each_other(tmp_path):
+    result = run("analyze", CARDANO, "--out", tmp_path, "-q", "-v")
+    assert result.exit_code == 2
+    assert "--quiet and --verbose cannot be used together" in result.stderr
+
+
+def test_progress_only_when_asked_or_on_a_terminal(tmp_path):
+    # CliRunner's streams are not terminals: no progress by default
+    result = run("analyze", CARDANO, "--out", tmp_path)
+    assert "✓" not in result.stderr
+    result = run("analyze", CARDANO, "--out", tmp_path, "--progress")
+    assert result.exit_code == 0
+    assert re.search(
+        r"^✓ reading .*stackexchange-cardano-2021: [\d.]+ MB, [\d,]+ rows "
+        r"\([\d.]+ [kMG]?B/s, [\d,]+ rows/s\) in [\d.]+ s$",
+        result.stderr,
+        re.MULTILINE,
+    )
+    assert re.search(r"^✓ scoring members: 3,988 members in ", result.stderr, re.MULTILINE)
+    assert re.search(r"^✓ writing the outputs: 4 files in ", result.stderr, re.MULTILINE)
+    assert "✓" not in result.stdout
+
+
+def test_no_colour_off_a_terminal(tmp_path):
+    result = run("analyze", CARDANO, "--out", tmp_path, "--progress")
+    assert "\x1b[" not in result.stdout and "\x1b[" not in result.stderr
+
+
+def test_colour_only_on_a_terminal_and_without_no_color(monkeypatch):
+    from influence.cli._progress import use_colour
+
+    class Tty(io.StringIO):
+        def isatty(self):
+            return True
+
+    monkeypatch.delenv("NO_COLOR", raising=False)
+    assert use_colour(Tty()) is True
+    assert use_colour(io.StringIO()) is False
+    monkeypatch.setenv("NO_COLOR", "1")
+    assert use_colour(Tty()) is False

@@ -11,6 +11,9 @@ import click
 
 from influence.cli._common import Group
 from influence.cli.analyze import analyze
+from influence.cli.graph import graph
+from influence.cli.superfans import superfans
+from influence.cli.validate import validate
 
 __all__ = ["main"]
 
@@ -27,3 +30,6 @@ def main() -> None:
 
 
 main.add_command(analyze)
+main.add_command(superfans)
+main.add_command(graph)
+main.add_command(validate)

@@ -1,87 +1,219 @@
-"""``influence analyze``: read a dump, score every member, write the results."""
+"""``influence analyze``: read a dump, score every member, write the results.
+
+Also the options and the read -> score pipeline that every command working on a
+dump shares (``superfans``, ``graph``): :func:`dump_options`,
+:func:`output_options` and :func:`run_pipeline`.
+"""
 
 from __future__ import annotations
 
-import time
+from collections.abc import Callable
 from pathlib import Path
 
 import click
 
 from influence.cli._common import parse_pairs
+from influence.cli._progress import Reporter, input_size
 from influence.sources import FORMATS
 
-__all__ = ["analyze"]
+__all__ = ["analyze", "dump_options", "output_options", "reporter_from", "run_pipeline"]
 
 _FORMATS = ["auto", *FORMATS]
+_SEGMENT_FG = {"true_influencer": "red", "listened_to": "cyan", "talkative": "yellow"}
+
+
+def _apply(options: list[Callable]) -> Callable:
+    def decorate(function):
+        for option in reversed(options):
+            function = option(function)
+        return function
+
+    return decorate
+
+
+def dump_options(format_flag: str = "--format") -> Callable:
+    """The options that say how to read a dump and score it.
+
+    ``format_flag`` names the dump format option: ``--format`` for ``analyze``,
+    ``--input-format`` for commands whose ``--format`` is the output format.
+    """
+    return _apply(
+        [
+            click.argument("path", type=click.Path(path_type=Path)),
+            click.option(
+                format_flag,
+                "input_format",
+                type=click.Choice(_FORMATS),
+                default="auto",
+                show_default=True,
+                help="Dump format; auto detects it.",
+            ),
+            click.option(
+                "--since", help="Keep contributions at or after this date (ISO 8601, UTC)."
+            ),
+            click.option("--until", help="Keep contributions before this date (ISO 8601, UTC)."),
+            click.option(
+                "--engine",
+                type=click.Choice(["pandas"]),
+                default="pandas",
+                show_default=True,
+                help="Computation engine.",
+            ),
+            click.option(
+                "--map",
+                "mapping",
+                multiple=True,
+                metavar="CANONICAL=COLUMN",
+                help="With --format table: read canonical column CANONICAL from COLUMN "
+                "(repeatable).",
+            ),
+            click.option(
+                "--on-error",
+                type=click.Choice(["raise", "skip"]),
+                default="raise",
+                show_default=True,
+                help="raise: stop at the first bad record; skip: drop bad "
+                "records and count them in summary.json.",
+            ),
+            click.option(
+                "--top-share",
+                type=click.FloatRange(0, 1, min_open=True, max_open=True),
+                default=0.10,
+                show_default=True,
+                help="Share of active members at the top of an axis counted as high on it.",
+            ),
+            click.option(
+                "--min-messages",
+                type=click.IntRange(min=1),
+                default=3,
+                show_default=True,
+                help="Messages a member needs in the window for a label other than member.",
+            ),
+            click.option(
+                "--horizon",
+                default="24h",
+                show_default=True,
+                help="How long after a contribution its cascade counts (pandas Timedelta).",
+            ),
+            click.option(
+                "--weight",
+                "weights",
+                multiple=True,
+                metavar="AXIS.METRIC=W",
+                help="Override an axis weight, e.g. listened_to.reputation=3 (repeatable).",
+            ),
+        ]
+    )
+
+
+def output_options() -> Callable:
+    """``-q/--quiet``, ``-v/--verbose`` and ``--progress/--no-progress``."""
+    return _apply(
+        [
+            click.option(
+                "-q", "--quiet", is_flag=True, help="Print nothing but errors and warnings."
+            ),
+            click.option(
+                "-v",
+                "--verbose",
+                is_flag=True,
+                help="Also print timings, what was read and the thresholds used (on stderr).",
+            ),
+            click.option(
+                "--progress/--no-progress",
+                default=None,
+                help="Show progress on stderr [default: only when stderr is a terminal].",
+            ),
+        ]
+    )
+
+
+def reporter_from(quiet: bool, verbose: bool, progress: bool | None) -> Reporter:
+    """The :class:`Reporter` for the output options; quiet and verbose exclude each other."""
+    if quiet and verbose:
+        raise click.UsageError("--quiet and --verbose cannot be used together")
+    return Reporter(-1 if quiet else (1 if verbose else 0), progress)
+
+
+def run_pipeline(reporter: Reporter, path: Path, **options):
+    """Read ``path`` and score it, reporting progress; return ``(community, analysis)``.
+
+    ``options`` are the parameters of :func:`dump_options`.
+    """
+    import pandas as pd
+
+    from influence.analysis import run_analysis
+    from influence.sources import read
+
+    maps = parse_pairs(options["mapping"], "--map")
+    classify = _classify_options(
+        options["top_share"], options["min_messages"], parse_pairs(options["weights"], "--weight")
+    )
+    try:
+        horizon = pd.Timedelta(options["horizon"])
+    except ValueError as err:
+        raise click.BadParameter(
+            f"must be a duration such as 24h (got {options['horizon']!r})", param_hint="--horizon"
+        ) from err
+    for name in ("since", "until"):
+        value = options[name]
+        if value is not None:
+            try:
+                pd.Timestamp(value)
+            except ValueError as err:
+                raise click.BadParameter(
+                    f"must be a date (got {value!r})", param_hint=f"--{name}"
+                ) from err
+
+    with reporter.phase(f"reading {path}") as phase:
+        community = read(
+            path, format=options["input_format"], on_error=options["on_error"], mapping=maps or None
+        )
+        phase["bytes"] = input_size(path)
+        phase["rows"] = sum(e["read"] for e in community.read_stats.to_dict()["entries"])
+    with reporter.phase("scoring members") as scoring:
+        analysis = run_analysis(
+            community,
+            since=options["since"],
+            until=options["until"],
+            horizon=horizon,
+            options=classify,
+        )
+        scoring["summary"] = f"{len(analysis.users):,} members"
+    analysis.timings["read"] = phase["seconds"]
+    dropped = community.read_stats.dropped()
+    if dropped:
+        total = sum(dropped.values())
+        detail = ", ".join(f"{reason} {n}" for reason, n in sorted(dropped.items()))
+        reporter.warn(f"{total} rows dropped ({detail}); see summary.json")
+    reporter.detail(
+        f"read {path} as {community.platform}: "
+        + Reporter.read_figures(phase["bytes"], phase["rows"], phase["seconds"])
+    )
+    for entry in community.read_stats.to_dict()["entries"]:
+        why = ", ".join(f"{r} {n}" for r, n in entry["dropped"].items()) or "none dropped"
+        reporter.detail(
+            f"  {entry['source']} / {entry['table']}: read {entry['read']:,}, "
+            f"kept {entry['kept']:,} ({why})"
+        )
+    thresholds = ", ".join(
+        f"{k} >= {v:.3f}"
+        for k, v in analysis.thresholds.items()
+        if k in ("talkative_score", "listened_to_score")
+    )
+    reporter.detail(f"thresholds: {thresholds}; horizon {horizon}")
+    reporter.detail("timings: " + ", ".join(f"{k} {v:.2f} s" for k, v in analysis.timings.items()))
+    return community, analysis
 
 
 @click.command()
-@click.argument("path", type=click.Path(path_type=Path))
-@click.option(
-    "--format",
-    "format_",
-    type=click.Choice(_FORMATS),
-    default="auto",
-    show_default=True,
-    help="Dump format; auto detects it.",
-)
+@dump_options("--format")
 @click.option(
     "--out",
     type=click.Path(path_type=Path),
     default=Path("influence-out"),
     show_default=True,
     help="Folder for users.csv, users.parquet, summary.json, report.html.",
-)
-@click.option("--since", help="Keep contributions at or after this date (ISO 8601, UTC).")
-@click.option("--until", help="Keep contributions before this date (ISO 8601, UTC).")
-@click.option(
-    "--engine",
-    type=click.Choice(["pandas"]),
-    default="pandas",
-    show_default=True,
-    help="Computation engine.",
-)
-@click.option(
-    "--map",
-    "mapping",
-    multiple=True,
-    metavar="CANONICAL=COLUMN",
-    help="With --format table: read canonical column CANONICAL from COLUMN (repeatable).",
-)
-@click.option(
-    "--on-error",
-    type=click.Choice(["raise", "skip"]),
-    default="raise",
-    show_default=True,
-    help="raise: stop at the first bad record; skip: drop bad "
-    "records and count them in summary.json.",
-)
-@click.option(
-    "--top-share",
-    type=click.FloatRange(0, 1, min_open=True, max_open=True),
-    default=0.10,
-    show_default=True,
-    help="Share of active members at the top of an axis counted as high on it.",
-)
-@click.option(
-    "--min-messages",
-    type=click.IntRange(min=1),
-    default=3,
-    show_default=True,
-    help="Messages a member needs in the window for a label other than member.",
-)
-@click.option(
-    "--horizon",
-    default="24h",
-    show_default=True,
-    help="How long after a contribution its cascade counts (pandas Timedelta).",
-)
-@click.option(
-    "--weight",
-    "weights",
-    multiple=True,
-    metavar="AXIS.METRIC=W",
-    help="Override an axis weight, e.g. listened_to.reputation=3 (repeatable).",
 )
 @click.option(
     "--top",
@@ -90,91 +222,60 @@ _FORMATS = ["auto", *FORMATS]
     show_default=True,
     help="How many true influencers to print.",
 )
-@click.option("-q", "--quiet", is_flag=True, help="Print nothing but errors and warnings.")
-def analyze(
-    path,
-    format_,
-    out,
-    since,
-    until,
-    engine,
-    mapping,
-    on_error,
-    top_share,
-    min_messages,
-    horizon,
-    weights,
-    top,
-    quiet,
-):
+@output_options()
+def analyze(path, out, top, quiet, verbose, progress, **options):
     """Read a dump, score every member, and write the results to --out.
+
+    Writes users.csv and users.parquet (one row per member, every metric),
+    summary.json (counts, read statistics, parameters, timings) and report.html
+    (a self-contained page to open in a browser), then prints the segment counts
+    and the top true influencers with their reasons.
 
     \b
     Examples:
       influence analyze datasets/stackexchange-cardano-2021 --out out
       influence analyze messages.csv --format table --map author_id=author \\
           --map created_at=created_utc
+      influence analyze dump/ --since 2021-06-01 --top-share 0.05 -v
     """
-    import pandas as pd
-
-    from influence.analysis import run_analysis
     from influence.report import write_outputs
     from influence.report.summary import top_users
-    from influence.sources import read
 
-    maps = parse_pairs(mapping, "--map")
-    options = _classify_options(top_share, min_messages, parse_pairs(weights, "--weight"))
-    try:
-        horizon = pd.Timedelta(horizon)
-    except ValueError as err:
-        raise click.BadParameter(
-            f"must be a duration such as 24h (got {horizon!r})", param_hint="--horizon"
-        ) from err
-    for name, value in (("--since", since), ("--until", until)):
-        if value is not None:
-            try:
-                pd.Timestamp(value)
-            except ValueError as err:
-                raise click.BadParameter(
-                    f"must be a date (got {value!r})", param_hint=name
-                ) from err
-
-    start = time.perf_counter()
-    community = read(path, format=format_, on_error=on_error, mapping=maps or None)
-    read_seconds = time.perf_counter() - start
-    analysis = run_analysis(community, since=since, until=until, horizon=horizon, options=options)
-    analysis.timings["read"] = read_seconds
+    reporter = reporter_from(quiet, verbose, progress)
+    community, analysis = run_pipeline(reporter, path, **options)
     source = {
         "path": str(path),
         "format": community.platform,
-        "engine": engine,
-        "on_error": on_error,
+        "engine": options["engine"],
+        "on_error": options["on_error"],
     }
-    paths = write_outputs(analysis, out, source=source)
+    with reporter.phase("writing the outputs") as phase:
+        paths = write_outputs(analysis, out, source=source)
+        phase["summary"] = f"{len(paths)} files in {out}"
 
-    dropped = community.read_stats.dropped()
-    if dropped:
-        total = sum(dropped.values())
-        detail = ", ".join(f"{reason} {n}" for reason, n in sorted(dropped.items()))
-        click.echo(f"Warning: {total} rows dropped ({detail}); see summary.json", err=True)
-    if quiet:
-        return
     counts = analysis.segment_counts()
-    click.echo(
+    reporter.echo(
         f"{community.name or path}: {len(analysis.community.messages)} messages, "
         f"{len(analysis.community.interactions)} interactions, "
         f"{len(analysis.users)} members"
     )
-    click.echo("Segments: " + ", ".join(f"{k} {v}" for k, v in counts.items()))
+    reporter.echo(
+        "Segments: "
+        + ", ".join(
+            f"{reporter.style(k, fg=_SEGMENT_FG[k]) if k in _SEGMENT_FG else k} {v}"
+            for k, v in counts.items()
+        )
+    )
     leaders = top_users(analysis, "true_influencer", top)
     if len(leaders):
-        click.echo("Top true influencers:")
+        reporter.echo("Top true influencers:")
         for rank, (uid, row) in enumerate(leaders.iterrows(), start=1):
             name = row["display_name"] if isinstance(row["display_name"], str) else uid
-            click.echo(
-                f"  {rank}. {name} ({uid}) influence {row['influence_score']:.3f}: {row['reasons']}"
+            reporter.echo(
+                f"  {rank}. {reporter.style(str(name), bold=True)} ({uid}) influence "
+                f"{row['influence_score']:.3f}: {row['reasons']}"
             )
-    click.echo(f"Wrote {', '.join(paths)} to {out}")
+    reporter.echo(f"Wrote {', '.join(paths)} to {out}")
 
 
 def _classify_options(top_share, min_messages, weights):

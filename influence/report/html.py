@@ -1,27 +1,28 @@
 """``report.html``: one self-contained page a community manager can open and read.
 
-No script, font or image is loaded from anywhere: the chart is inline SVG and
-a Content-Security-Policy forbids any request. Every user-supplied string is
-escaped.
+Nothing is loaded from anywhere: the charts are inline SVG, the one small script
+is inline and allowed by its SHA-256 hash in a Content-Security-Policy whose
+default is ``'none'`` (no request of any kind can leave the page). Every
+user-supplied string (names, ids, topics, file names) is escaped.
 """
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import html
+import math
 
 import numpy as np
 import pandas as pd
 
 from influence.analysis import Analysis
+from influence.report.curves import COMMUNITY, CURVE_HOURS, monthly_activity, propagation_curves
+from influence.report.inequality import lorenz_curve
+from influence.report.plots import SEGMENT_COLOURS, bar_chart_svg, line_chart_svg, quadrant_svg
 
-__all__ = ["render_report"]
+__all__ = ["SCRIPT", "render_analysis_html", "render_report"]
 
-_COLOURS = {
-    "true_influencer": "#d1495b",
-    "listened_to": "#00798c",
-    "talkative": "#edae49",
-    "member": "#8d99ae",
-}
 _TITLES = {
     "true_influencer": "True influencers",
     "listened_to": "Listened to",
@@ -29,128 +30,371 @@ _TITLES = {
     "member": "Members",
     "inactive": "Inactive",
 }
+_BLURBS = {
+    "true_influencer": "Both listened to and talkative: the people to invite, thank and "
+    "give privileges to first.",
+    "listened_to": "The community answers, credits and follows them, though they write "
+    "less: experts to draw in.",
+    "talkative": "They take part a lot, across many threads and people, but get less "
+    "echo: the engine of the conversation.",
+}
 
 _CSS = """
-body{font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;margin:2rem auto;
-max-width:72rem;color:#222;padding:0 1rem}
-h1{margin-bottom:.2rem}.sub{color:#666;margin-top:0}
-.cards{display:flex;gap:1rem;flex-wrap:wrap;margin:1rem 0}
-.card{border-radius:8px;padding:.7rem 1rem;color:#fff;min-width:9rem}
-.card b{font-size:1.6rem;display:block}
-table{border-collapse:collapse;margin:.5rem 0 1.5rem;font-size:.9rem;width:100%}
-th,td{border-bottom:1px solid #ddd;padding:.3rem .5rem;text-align:left;vertical-align:top}
-th{background:#f4f4f4}td.n{text-align:right;font-variant-numeric:tabular-nums}
-svg text{font-size:11px}.note{color:#555;font-size:.9rem}
+:root{--ink:#1f2430;--muted:#5d6472;--line:#e3e6ea;--bg:#fff}
+*{box-sizing:border-box}
+body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;margin:0;color:var(--ink);
+background:var(--bg);line-height:1.45}
+main{max-width:76rem;margin:0 auto;padding:1.5rem 1.25rem 3rem}
+h1{margin:.2rem 0}h2{margin:2.2rem 0 .4rem;border-bottom:2px solid var(--line);
+padding-bottom:.25rem}h3{margin:1.4rem 0 .2rem}
+.sub,.note{color:var(--muted)}.note{font-size:.92rem;max-width:60rem}
+nav{position:sticky;top:0;background:#f7f8fa;border-bottom:1px solid var(--line);
+padding:.45rem 1.25rem;font-size:.9rem;z-index:2}
+nav a{margin-right:1rem;color:var(--ink);text-decoration:none}nav a:hover{text-decoration:underline}
+.cards{display:flex;gap:.8rem;flex-wrap:wrap;margin:1rem 0}
+.card{border-radius:8px;padding:.6rem 1rem;color:#fff;min-width:9.5rem}
+.card b{font-size:1.6rem;display:block;line-height:1.2}
+.figures{display:flex;gap:.8rem;flex-wrap:wrap;margin:.8rem 0}
+.figure{border:1px solid var(--line);border-radius:8px;padding:.5rem .9rem;min-width:11rem}
+.figure b{font-size:1.35rem;display:block}
+.figure span{color:var(--muted);font-size:.85rem}
+.wrap{overflow-x:auto}
+table{border-collapse:collapse;margin:.4rem 0 1.2rem;font-size:.88rem;width:100%}
+th,td{border-bottom:1px solid var(--line);padding:.3rem .5rem;text-align:left;vertical-align:top}
+th{background:#f4f5f7;position:relative}
+table.sortable th{cursor:pointer;user-select:none}
+th[aria-sort=ascending]::after{content:" ▲";font-size:.7em}
+th[aria-sort=descending]::after{content:" ▼";font-size:.7em}
+td.n,th.n{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
+tbody tr:hover{background:#f7f9fc}
+.seg{display:inline-block;width:.7rem;height:.7rem;border-radius:50%;margin-right:.35rem}
+svg.chart{max-width:100%;height:auto;display:block;margin:.5rem 0}
+svg text{font-size:11px;fill:#30343c}svg text.tick{fill:#6b7280;font-size:10px}
+svg text.axis{font-size:12px}svg text.name{font-size:11px;font-weight:600}
+svg text.corner{font-size:12px;font-weight:600}svg text.legend{font-size:11px}
+circle.hl{stroke:#111;stroke-width:2.5;fill-opacity:1}
+footer{margin-top:2.5rem;color:var(--muted);font-size:.85rem}
 """
+
+#: The page's only script: sortable tables and table rows that highlight the
+#: member's dot on the chart. It is allowed by its hash, nothing else runs.
+SCRIPT = """(function () {
+  "use strict";
+  function value(cell) {
+    var v = cell.getAttribute("data-v");
+    if (v === null) { return cell.textContent.trim().toLowerCase(); }
+    var n = parseFloat(v);
+    return isNaN(n) ? -Infinity : n;
+  }
+  document.querySelectorAll("table.sortable").forEach(function (table) {
+    var heads = table.querySelectorAll("thead th");
+    heads.forEach(function (th, column) {
+      th.addEventListener("click", function () {
+        var body = table.tBodies[0];
+        var rows = Array.prototype.slice.call(body.rows);
+        var ascending = th.getAttribute("aria-sort") !== "ascending";
+        heads.forEach(function (h) { h.removeAttribute("aria-sort"); });
+        th.setAttribute("aria-sort", ascending ? "ascending" : "descending");
+        rows.sort(function (a, b) {
+          var x = value(a.cells[column]), y = value(b.cells[column]);
+          var order = x < y ? -1 : (x > y ? 1 : 0);
+          return ascending ? order : -order;
+        });
+        rows.forEach(function (row) { body.appendChild(row); });
+      });
+    });
+  });
+  var dots = new Map();
+  document.querySelectorAll("#quadrant circle[data-user]").forEach(function (dot) {
+    dots.set(dot.getAttribute("data-user"), dot);
+  });
+  document.querySelectorAll("tr[data-user]").forEach(function (row) {
+    var dot = dots.get(row.getAttribute("data-user"));
+    if (!dot) { return; }
+    row.addEventListener("mouseenter", function () { dot.classList.add("hl"); });
+    row.addEventListener("mouseleave", function () { dot.classList.remove("hl"); });
+  });
+  document.documentElement.setAttribute("data-ready", "1");
+})();
+"""
+
+_SCRIPT_HASH = base64.b64encode(hashlib.sha256(SCRIPT.encode("utf-8")).digest()).decode("ascii")
+
+_CSP = (
+    "default-src 'none'; style-src 'unsafe-inline'; img-src data:; "
+    f"script-src 'sha256-{_SCRIPT_HASH}'; base-uri 'none'; form-action 'none'"
+)
 
 
 def _e(value) -> str:
-    if value is None or (isinstance(value, float) and np.isnan(value)) or value is pd.NA:
+    if value is None or value is pd.NA or value is pd.NaT:
+        return ""
+    if isinstance(value, float) and math.isnan(value):
         return ""
     return html.escape(str(value), quote=True)
 
 
+def _num(value, digits: int = 3) -> str:
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return ""
+    if not math.isfinite(number):
+        return ""
+    if number == int(number) and abs(number) >= 1:
+        return f"{int(number):,}"
+    return f"{number:.{digits}f}"
+
+
+def _pct(value) -> str:
+    return "–" if value is None or not np.isfinite(value) else f"{value:.0%}"
+
+
 def _name(user_id, row) -> str:
     name = row.get("display_name")
-    label = _e(name) if isinstance(name, str) and name else _e(user_id)
+    label = _e(name) if isinstance(name, str) and name.strip() else _e(user_id)
     url = row.get("profile_url")
     if isinstance(url, str) and url.startswith(("http://", "https://")):
-        return f'<a href="{_e(url)}" rel="noopener noreferrer">{label}</a>'
+        return f'<a href="{_e(url)}" rel="noopener noreferrer" target="_blank">{label}</a>'
     return label
 
 
-def _quadrant(analysis: Analysis, width: int = 640, height: int = 480) -> str:
+def _date(value) -> str:
+    if value is None or value is pd.NaT or (isinstance(value, float) and math.isnan(value)):
+        return ""
+    return pd.Timestamp(value).strftime("%Y-%m-%d")
+
+
+def _members_table(analysis: Analysis, segment: str, limit: int, seen: pd.DataFrame) -> str:
     users = analysis.users
-    active = users.loc[users["segment"] != "inactive"]
-    pad = 50
-    inner_w, inner_h = width - 2 * pad, height - 2 * pad
-
-    def x(v):
-        return pad + np.asarray(v, float) * inner_w
-
-    def y(v):
-        return height - pad - np.asarray(v, float) * inner_h
-
-    parts = [
-        f'<svg id="quadrant" xmlns="http://www.w3.org/2000/svg" width="{width}" '
-        f'height="{height}" viewBox="0 0 {width} {height}" role="img" '
-        'aria-label="listened-to against talkative, one dot per active member">',
-        f'<rect x="{pad}" y="{pad}" width="{inner_w}" height="{inner_h}" fill="#fafafa" '
-        'stroke="#ccc"/>',
-    ]
-    t_thr = analysis.thresholds.get("talkative_score", 1.0)
-    l_thr = analysis.thresholds.get("listened_to_score", 1.0)
-    if np.isfinite(t_thr):
-        parts.append(
-            f'<line x1="{x(t_thr):.1f}" y1="{pad}" x2="{x(t_thr):.1f}" '
-            f'y2="{height - pad}" stroke="#999" stroke-dasharray="4 3"/>'
-        )
-    if np.isfinite(l_thr):
-        parts.append(
-            f'<line x1="{pad}" y1="{y(l_thr):.1f}" x2="{width - pad}" '
-            f'y2="{y(l_thr):.1f}" stroke="#999" stroke-dasharray="4 3"/>'
-        )
-    for segment in ("member", "talkative", "listened_to", "true_influencer"):
-        chosen = active.loc[active["segment"] == segment]
-        xs, ys = x(chosen["talkative_score"]), y(chosen["listened_to_score"])
-        colour = _COLOURS[segment]
-        for uid, cx, cy in zip(chosen.index, xs, ys, strict=True):
-            parts.append(
-                f'<circle cx="{cx:.1f}" cy="{cy:.1f}" r="3.5" fill="{colour}" '
-                f'fill-opacity="0.75"><title>{_e(uid)}</title></circle>'
-            )
-    top = active.loc[active["segment"] == "true_influencer"].head(8)
-    for uid, row in top.iterrows():
-        label = row["display_name"] if isinstance(row["display_name"], str) else uid
-        parts.append(
-            f'<text x="{x(row["talkative_score"]) + 5:.1f}" '
-            f'y="{y(row["listened_to_score"]) - 4:.1f}">{_e(label)}</text>'
-        )
-    parts += [
-        f'<text x="{width / 2:.0f}" y="{height - 12}" text-anchor="middle">'
-        "talkative score →</text>",
-        f'<text x="14" y="{height / 2:.0f}" transform="rotate(-90 14 {height / 2:.0f})" '
-        'text-anchor="middle">listened-to score →</text>',
-        f'<text x="{width - pad - 4}" y="{pad + 14}" text-anchor="end">true influencers</text>',
-        f'<text x="{pad + 4}" y="{pad + 14}">listened to</text>',
-        f'<text x="{width - pad - 4}" y="{height - pad - 6}" text-anchor="end">talkative</text>',
-        "</svg>",
-    ]
-    return "".join(parts)
-
-
-def _table(analysis: Analysis, segment: str, limit: int = 25) -> str:
-    users = analysis.users
-    chosen = users.loc[users["segment"] == segment].head(limit)
+    chosen = users.loc[users["segment"].astype(str) == segment].head(limit)
     if chosen.empty:
         return "<p class='note'>Nobody in this segment.</p>"
-    rows = "".join(
-        f"<tr><td class='n'>{rank}</td><td>{_name(uid, row)}</td>"
-        f"<td class='n'>{row['influence_score']:.3f}</td>"
-        f"<td class='n'>{row['talkative_score']:.3f}</td>"
-        f"<td class='n'>{row['listened_to_score']:.3f}</td>"
-        f"<td class='n'>{int(row['messages'])}</td><td>{_e(row['reasons'])}</td></tr>"
-        for rank, (uid, row) in enumerate(chosen.iterrows(), start=1)
+    rows = []
+    for rank, (uid, row) in enumerate(chosen.iterrows(), start=1):
+        first = seen["first_seen"].get(str(uid))
+        last = seen["last_seen"].get(str(uid))
+        rows.append(
+            f"<tr data-user='{_e(uid)}'><td class='n' data-v='{rank}'>{rank}</td>"
+            f"<td>{_name(uid, row)}</td>"
+            f"<td class='n' data-v='{row['influence_score']:.6f}'>{row['influence_score']:.3f}</td>"
+            f"<td class='n' data-v='{row['talkative_score']:.6f}'>{row['talkative_score']:.3f}</td>"
+            f"<td class='n' data-v='{row['listened_to_score']:.6f}'>"
+            f"{row['listened_to_score']:.3f}</td>"
+            f"<td class='n' data-v='{_num(row['messages'], 0).replace(',', '')}'>"
+            f"{_num(row['messages'], 0)}</td>"
+            f"<td class='n'>{_date(first)}</td><td class='n'>{_date(last)}</td>"
+            f"<td>{_e(row['reasons'])}</td></tr>"
+        )
+    more = int((users["segment"].astype(str) == segment).sum()) - len(chosen)
+    tail = f"<p class='note'>… and {more} more in users.csv.</p>" if more > 0 else ""
+    return (
+        "<div class='wrap'><table class='sortable'><thead><tr><th class='n'>#</th>"
+        "<th>member</th><th class='n'>influence</th><th class='n'>talkative</th>"
+        "<th class='n'>listened to</th><th class='n'>messages</th><th class='n'>first seen</th>"
+        f"<th class='n'>last seen</th><th>why</th></tr></thead><tbody>{''.join(rows)}"
+        f"</tbody></table></div>{tail}"
+    )
+
+
+def _seen(analysis: Analysis) -> pd.DataFrame:
+    messages = analysis.community.messages
+    known = messages["author_id"].notna().to_numpy()
+    times = messages.loc[known, "created_at"]
+    grouped = times.groupby(messages.loc[known, "author_id"].astype(str).to_numpy())
+    return pd.DataFrame({"first_seen": grouped.min(), "last_seen": grouped.max()})
+
+
+def _duration(value) -> str:
+    """``"1 days 00:00:00"`` -> ``"24 h"``: a horizon as a person would say it."""
+    try:
+        hours = pd.Timedelta(value).total_seconds() / 3600
+    except (TypeError, ValueError):
+        return _e(value)
+    return _hours_label(hours) if hours != 24 else "24 h"
+
+
+def _hours_label(hours: float) -> str:
+    if hours < 1:
+        return f"{round(hours * 60)} min"
+    if hours < 24:
+        return f"{hours:g} h"
+    days = hours / 24
+    return "1 week" if days == 7 else f"{days:g} d"
+
+
+def _curves_section(analysis: Analysis, limit: int = 5) -> str:
+    users = analysis.users
+    segment = users["segment"].astype(str)
+    leaders = users.loc[segment == "true_influencer"].head(limit)
+    who = "true influencers"
+    if leaders.empty:
+        leaders = users.loc[segment != "inactive"].head(limit)
+        who = "most influential members"
+    curves = propagation_curves(analysis.community, leaders.index.astype(str))
+    hours = curves.index.to_numpy()
+    series = {}
+    for uid, row in leaders.iterrows():
+        name = row["display_name"] if isinstance(row["display_name"], str) else str(uid)
+        series[name if name not in series else f"{name} ({uid})"] = (hours, curves[str(uid)])
+    series["community average"] = (hours, curves[COMMUNITY])
+    ticks = [(h, _hours_label(h)) for h in CURVE_HOURS if h in (0.25, 1, 4, 24, 72, 168)]
+    chart = line_chart_svg(
+        series,
+        chart_id="propagation",
+        x_label="time after a contribution (log scale)",
+        y_label="people reached per contribution",
+        x_ticks=ticks,
+        log_x=True,
+        dashed=["community average"],
+    )
+    day = curves.loc[24.0] if 24.0 in curves.index else curves.iloc[-1]
+    return (
+        "<h2 id='propagation-curves'>How far and how fast contributions travel</h2>"
+        f"<p class='note'>For the top {len(leaders)} {who}: the average number of distinct "
+        "other people who joined the reply cascade under one of their contributions, as "
+        "time goes by (replies, replies to replies, ...). The dashed line is the average "
+        f"contribution of the community ({_num(day[COMMUNITY], 2)} people after a day). "
+        "A steep early rise is Wu's speed of propagation.</p>" + chart
+    )
+
+
+def _inequality_section(analysis: Analysis, summary: dict) -> str:
+    stats = summary["participation_inequality"]
+    curve = lorenz_curve(analysis.users["messages"])
+    if len(curve) > 401:  # a few hundred points draw the same curve
+        keep = np.unique(np.linspace(0, len(curve) - 1, 401).round().astype(int))
+        curve = curve.iloc[keep]
+    chart = line_chart_svg(
+        {
+            "actual": (curve["population_share"], curve["content_share"]),
+            "perfect equality": ([0, 1], [0, 1]),
+        },
+        chart_id="lorenz",
+        x_label="share of active members, least active first",
+        y_label="share of messages",
+        x_ticks=[(v, f"{v:.0%}") for v in (0, 0.25, 0.5, 0.75, 1)],
+        y_max=1.0,
+        dashed=["perfect equality"],
+        height=340,
+    )
+    figures = "".join(
+        f"<div class='figure'><b>{value}</b><span>{label}</span></div>"
+        for value, label in (
+            (
+                _pct(stats["top_content_share"]),
+                f"of messages by the top {stats['top_share']:.0%} "
+                f"({stats['top_members']} member{'' if stats['top_members'] == 1 else 's'})",
+            ),
+            (_pct(stats["top_1_percent_content_share"]), "of messages by the top 1%"),
+            (_num(stats["gini"], 2), "Gini coefficient (0 equal, 1 one voice)"),
+            (_num(stats["median_messages"], 1), "messages by the median active member"),
+        )
     )
     return (
-        "<table><tr><th>#</th><th>member</th><th>influence</th><th>talkative</th>"
-        f"<th>listened to</th><th>messages</th><th>why</th></tr>{rows}</table>"
+        "<h2 id='inequality'>Participation inequality</h2>"
+        f"<div class='figures'>{figures}</div>"
+        "<p class='note'>The Lorenz curve of messages per active member: the further it "
+        "sags below the diagonal, the more the content comes from a few people. Most "
+        "communities follow a steep curve (the 90-9-1 rule); a community that depends "
+        "on a handful of voices is fragile.</p>" + chart
     )
+
+
+def _health_section(analysis: Analysis, summary: dict) -> str:
+    health = summary["health"]
+    minutes = health["median_first_response_minutes"]
+    if minutes is None or not np.isfinite(minutes):
+        delay = "–"
+    elif minutes < 120:
+        delay = f"{minutes:.0f} min"
+    elif minutes < 48 * 60:
+        delay = f"{minutes / 60:.1f} h"
+    else:
+        delay = f"{minutes / 1440:.1f} days"
+    horizon = _duration(analysis.parameters.get("horizon", "24h"))
+    figures = "".join(
+        f"<div class='figure'><b>{value}</b><span>{_e(label)}</span></div>"
+        for value, label in (
+            (_pct(health["responded_share"]), "of contributions got a response"),
+            (_pct(health["responded_within_horizon_share"]), f"got one within {horizon}"),
+            (delay, "median time to the first response"),
+            (
+                _num(health["mean_people_reached"], 2),
+                f"people reached per contribution in {horizon}",
+            ),
+            (_pct(health["reciprocated_pairs_share"]), "of member pairs interact both ways"),
+        )
+    )
+    activity = monthly_activity(analysis.community.messages)
+    chart = ""
+    if len(activity) > 1:
+        chart = "<h3>Active members per month</h3>" + bar_chart_svg(
+            list(activity.index),
+            activity["active_members"].to_numpy(),
+            chart_id="activity",
+            y_label="active members",
+        )
+    return f"<h2 id='health'>Community health</h2><div class='figures'>{figures}</div>{chart}"
 
 
 def _read_stats(summary: dict) -> str:
     rows = "".join(
-        f"<tr><td>{_e(e['source'])}</td><td>{_e(e['table'])}</td><td class='n'>{e['read']}</td>"
-        f"<td class='n'>{e['kept']}</td><td>"
-        + (_e(", ".join(f"{r}: {n}" for r, n in e["dropped"].items())) or "none")
+        f"<tr><td>{_e(e['source'])}</td><td>{_e(e['table'])}</td>"
+        f"<td class='n' data-v='{e['read']}'>{e['read']:,}</td>"
+        f"<td class='n' data-v='{e['kept']}'>{e['kept']:,}</td><td>"
+        + (_e(", ".join(f"{r}: {n:,}" for r, n in e["dropped"].items())) or "none")
         + "</td></tr>"
         for e in summary["read_stats"]["entries"]
     )
     notes = "".join(f"<li>{_e(n)}</li>" for n in summary["read_stats"]["notes"])
     return (
-        "<table><tr><th>source</th><th>table</th><th>read</th><th>kept</th><th>dropped</th>"
-        f"</tr>{rows}</table>" + (f"<ul class='note'>{notes}</ul>" if notes else "")
+        "<div class='wrap'><table class='sortable'><thead><tr><th>source</th><th>table</th>"
+        "<th class='n'>read</th><th class='n'>kept</th><th>dropped (why)</th></tr></thead>"
+        f"<tbody>{rows}</tbody></table></div>" + (f"<ul class='note'>{notes}</ul>" if notes else "")
     )
+
+
+def _parameters(analysis: Analysis, summary: dict) -> str:
+    p = analysis.parameters
+    thresholds = ", ".join(
+        f"{_e(k.removesuffix('_score').replace('_', ' '))} ≥ {float(v):.3f}"
+        for k, v in analysis.thresholds.items()
+        if k in ("talkative_score", "listened_to_score")
+    )
+    weights = "; ".join(
+        f"{_e(axis)}: " + ", ".join(f"{_e(m)} {float(w):.2f}" for m, w in values.items())
+        for axis, values in analysis.weights.items()
+        if isinstance(values, dict)
+    )
+    window = ""
+    if p.get("since") or p.get("until"):
+        window = f"<li>window: {_e(p.get('since') or '…')} to {_e(p.get('until') or '…')}</li>"
+    versions = summary.get("versions", {})
+    return (
+        "<h2 id='parameters'>How this was computed</h2><ul class='note'>"
+        f"{window}<li>cascade horizon: {_duration(p.get('horizon'))}</li>"
+        f"<li>segments: top {float(p['top_share']):.0%} of active members on each axis, at "
+        f"least {_e(p['min_messages'])} messages; thresholds {thresholds}</li>"
+        f"<li>weights (normalised) — {weights}</li>"
+        f"<li>influence {_e(versions.get('influence', ''))}, pandas "
+        f"{_e(versions.get('pandas', ''))}, Python {_e(versions.get('python', ''))}</li></ul>"
+    )
+
+
+def _cards(counts: dict) -> str:
+    return "".join(
+        f"<div class='card' style='background:{SEGMENT_COLOURS.get(s, '#555')}'>"
+        f"<b>{counts.get(s, 0):,}</b>{_TITLES[s]}</div>"
+        for s in ("true_influencer", "listened_to", "talkative", "member", "inactive")
+    )
+
+
+def _span(messages: pd.DataFrame) -> str:
+    if messages.empty:
+        return ""
+    times = messages["created_at"]
+    return f", {times.min():%Y-%m-%d} to {times.max():%Y-%m-%d}"
 
 
 def render_report(analysis: Analysis, summary: dict) -> str:
@@ -161,35 +405,112 @@ def render_report(analysis: Analysis, summary: dict) -> str:
     analysis : Analysis
     summary : dict
         From :func:`influence.report.build_summary`.
+
+    Returns
+    -------
+    str
+        A complete HTML document: segment counts; the listened-to against talkative
+        chart with the top names; the top true influencers, listened-to and
+        talkative members with their reasons (linked to their profiles when the
+        platform has profile URLs); propagation curves; participation inequality;
+        community health; what was read; the parameters used.
+
+    Examples
+    --------
+    >>> import influence
+    >>> from influence.report import build_summary
+    >>> community = influence.read("datasets/stackexchange-conlang-meta-2020")
+    >>> analysis = influence.run_analysis(community)
+    >>> page = render_report(analysis, build_summary(analysis))
+    >>> page.startswith("<!DOCTYPE html>"), "default-src 'none'" in page
+    (True, True)
     """
     counts = summary["segments"]
-    cards = "".join(
-        f"<div class='card' style='background:{_COLOURS.get(s, '#555')}'>"
-        f"<b>{counts.get(s, 0)}</b>{_TITLES[s]}</div>"
-        for s in ("true_influencer", "listened_to", "talkative", "member", "inactive")
-    )
     c = summary["counts"]
-    title = f"Who moves {analysis.community.name or 'this community'}"
+    community = analysis.community
+    title = f"Who moves {community.name or 'this community'}"
+    seen = _seen(analysis)
     sections = "".join(
-        f"<h2>{_TITLES[s]}</h2>{_table(analysis, s)}"
+        f"<h2 id='{s}'>{_TITLES[s]}</h2><p class='note'>{_BLURBS[s]}</p>"
+        f"{_members_table(analysis, s, 25, seen)}"
         for s in ("true_influencer", "listened_to", "talkative")
+    )
+    nav = "".join(
+        f"<a href='#{anchor}'>{label}</a>"
+        for anchor, label in (
+            ("quadrant-section", "Chart"),
+            ("true_influencer", "True influencers"),
+            ("listened_to", "Listened to"),
+            ("talkative", "Talkative"),
+            ("propagation-curves", "Propagation"),
+            ("inequality", "Inequality"),
+            ("health", "Health"),
+            ("read", "What was read"),
+        )
     )
     return (
         "<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>"
-        "<meta http-equiv='Content-Security-Policy' content=\"default-src 'none'; "
-        "style-src 'unsafe-inline'; img-src data:\">"
+        f"<meta http-equiv='Content-Security-Policy' content=\"{_CSP}\">"
         "<meta name='viewport' content='width=device-width, initial-scale=1'>"
+        "<meta name='generator' content='influence'>"
         f"<title>{_e(title)}</title><style>{_CSS}</style></head><body>"
-        f"<h1>{_e(title)}</h1><p class='sub'>{_e(analysis.community.platform)}: "
-        f"{c['messages']} messages, {c['interactions']} interactions, {c['active_users']} "
-        f"active of {c['users']} members.</p><div class='cards'>{cards}</div>"
-        "<h2>Listened to against talkative</h2>"
-        "<p class='note'>Each dot is an active member. Dashed lines are the thresholds "
-        f"(top {analysis.parameters['top_share']:.0%} of active members on each axis, "
-        f"at least {analysis.parameters['min_messages']} messages). True influencers are "
-        "both listened to and talkative.</p>"
-        f"{_quadrant(analysis)}{sections}"
-        f"<h2>What was read</h2>{_read_stats(summary)}"
-        "<p class='note'>Scores are percentile-based: 1.0 is the top of the community. "
-        "See the README glossary for every metric.</p></body></html>"
+        f"<nav>{nav}</nav><main>"
+        f"<h1>{_e(title)}</h1><p class='sub'>{_e(community.platform)}: "
+        f"{c['messages']:,} messages, {c['interactions']:,} interactions, "
+        f"{c['active_users']:,} active of {c['users']:,} members"
+        f"{_e(_span(community.messages))}.</p><div class='cards'>{_cards(counts)}</div>"
+        "<h2 id='quadrant-section'>Listened to against talkative</h2>"
+        "<p class='note'>Each dot is an active member; hover a dot for the name, or a "
+        "table row below to find the member on the chart. Dashed lines are the "
+        f"thresholds (top {analysis.parameters['top_share']:.0%} of active members on each "
+        f"axis, at least {analysis.parameters['min_messages']} messages). True influencers "
+        "(top right) are both listened to and talkative; names are the top of each "
+        "segment.</p>"
+        f"{quadrant_svg(analysis.users, analysis.thresholds)}{sections}"
+        f"{_curves_section(analysis)}{_inequality_section(analysis, summary)}"
+        f"{_health_section(analysis, summary)}"
+        f"<h2 id='read'>What was read</h2>{_read_stats(summary)}"
+        f"{_parameters(analysis, summary)}"
+        "<footer>Scores are percentile-based: 1.0 is the top of the community. Every "
+        "metric is explained in the README glossary; users.csv has them all for every "
+        f"member.</footer></main><script>{SCRIPT}</script></body></html>"
+    )
+
+
+def render_analysis_html(analysis: Analysis, *, limit: int = 10) -> str:
+    """A compact HTML view of an analysis for Jupyter (``Analysis._repr_html_``).
+
+    Segment counts, the quadrant chart and the top true influencers with their
+    reasons; everything escaped, no script.
+
+    Examples
+    --------
+    >>> import influence
+    >>> community = influence.read("datasets/stackexchange-conlang-meta-2020")
+    >>> analysis = influence.run_analysis(community)
+    >>> text = render_analysis_html(analysis)
+    >>> "<svg" in text and "True influencers" in text
+    True
+    """
+    users = analysis.users
+    counts = analysis.segment_counts()
+    leaders = users.loc[users["segment"].astype(str) == "true_influencer"].head(limit)
+    rows = "".join(
+        f"<tr><td>{rank}</td><td>{_name(uid, row)}</td><td>{row['influence_score']:.3f}</td>"
+        f"<td>{row['talkative_score']:.3f}</td><td>{row['listened_to_score']:.3f}</td>"
+        f"<td style='text-align:left'>{_e(row['reasons'])}</td></tr>"
+        for rank, (uid, row) in enumerate(leaders.iterrows(), start=1)
+    )
+    cards = " · ".join(
+        f"<span style='color:{SEGMENT_COLOURS.get(k, '#555')}'>●</span> {_e(k)} {v:,}"
+        for k, v in counts.items()
+    )
+    community = analysis.community
+    return (
+        f"<div><strong>Analysis</strong> of {_e(community.name or community.platform)}: "
+        f"{len(community.messages):,} messages, {len(users):,} members<br>{cards}"
+        f"{quadrant_svg(users, analysis.thresholds, width=520, height=380, max_points=2000)}"
+        f"<strong>True influencers</strong> (top {len(leaders)})"
+        "<table><thead><tr><th>#</th><th>member</th><th>influence</th><th>talkative</th>"
+        f"<th>listened to</th><th>why</th></tr></thead><tbody>{rows}</tbody></table></div>"
     )

@@ -9,6 +9,8 @@ from importlib import metadata
 import pandas as pd
 
 from influence.analysis import Analysis
+from influence.report.curves import community_health
+from influence.report.inequality import participation_inequality
 
 __all__ = ["build_summary", "top_users"]
 
@@ -22,6 +24,16 @@ def _versions() -> dict[str, str]:
             out[name] = metadata.version(name)
         except metadata.PackageNotFoundError:
             out[name] = "not installed"
+    return out
+
+
+def _json_floats(values: dict) -> dict:
+    """Round floats to 6 digits and turn NaN into None (JSON has no NaN)."""
+    out = {}
+    for key, value in values.items():
+        if isinstance(value, float):
+            value = None if value != value else round(value, 6)
+        out[key] = value
     return out
 
 
@@ -83,6 +95,12 @@ def build_summary(analysis: Analysis, *, source: dict | None = None) -> dict:
             "dropped_by_reason": dict(sorted(dropped.items())),
             **stats.to_dict(),
         },
+        "participation_inequality": _json_floats(
+            participation_inequality(users["messages"], top_share=0.10)
+        ),
+        "health": _json_floats(
+            community_health(community, horizon=analysis.parameters.get("horizon", "24h"))
+        ),
         "parameters": analysis.parameters,
         "thresholds": analysis.thresholds,
         "weights": analysis.weights,

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from influence.analysis import Analysis
 from influence.errors import InfluenceError
+from influence.report.exports import users_for_parquet, write_parquet
 from influence.report.html import render_report
 from influence.report.summary import build_summary
 
@@ -18,6 +19,10 @@ def write_outputs(
     analysis: Analysis, out: str | Path, *, source: dict | None = None
 ) -> dict[str, Path]:
     """Write every output file into ``out`` (created if needed).
+
+    ``users.csv`` and ``users.parquet`` hold the same table; ``users.parquet``
+    has the stable column types of :data:`influence.report.exports.USERS_DTYPES`
+    (text as strings, every number as float64).
 
     Returns
     -------
@@ -41,9 +46,7 @@ def write_outputs(
         }
         table = analysis.users.reset_index()
         table.to_csv(paths["users.csv"], index=False, lineterminator="\n")
-        parquet = table.copy()
-        parquet["segment"] = parquet["segment"].astype(str)
-        parquet.to_parquet(paths["users.parquet"], index=False)
+        write_parquet(users_for_parquet(analysis.users), paths["users.parquet"])
         summary = build_summary(analysis, source=source)
         paths["report.html"].write_text(render_report(analysis, summary), encoding="utf-8")
         summary["timings_seconds"]["write"] = round(time.perf_counter() - start, 4)

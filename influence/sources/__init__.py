@@ -14,7 +14,18 @@ from pathlib import Path
 
 from influence.community import Community
 from influence.errors import SourceError, UnknownFormatError
-from influence.sources import stackexchange, table
+from influence.sources import (
+    discord,
+    discourse,
+    mastodon,
+    mbox,
+    reddit,
+    slack,
+    stackexchange,
+    table,
+    twitter,
+)
+from influence.sources._archive import archive_kind, extract, read_archive
 
 __all__ = ["FORMATS", "detect_format", "read"]
 
@@ -38,6 +49,13 @@ _REGISTRY: dict[str, _Format] = {
             stackexchange.sniff,
             "Stack Exchange data dump folder (Posts.xml, Comments.xml, Users.xml, ...)",
         ),
+        _Format("reddit", reddit.read_reddit, reddit.sniff, "Reddit RC_/RS_ dumps, API JSON"),
+        _Format("twitter", twitter.read_twitter, twitter.sniff, "X/Twitter v2, v1.1, tweets.js"),
+        _Format("mastodon", mastodon.read_mastodon, mastodon.sniff, "Mastodon outbox.json"),
+        _Format("discourse", discourse.read_discourse, discourse.sniff, "Discourse API JSON, CSV"),
+        _Format("slack", slack.read_slack, slack.sniff, "Slack export folder (users.json, ...)"),
+        _Format("discord", discord.read_discord, discord.sniff, "DiscordChatExporter JSON"),
+        _Format("mbox", mbox.read_mbox, mbox.sniff, "mailing-list mbox archives (also .gz)"),
         _Format(
             "table",
             table.read_table,
@@ -54,16 +72,22 @@ FORMATS: Mapping[str, str] = {name: f.description for name, f in _REGISTRY.items
 def detect_format(path: str | Path) -> str:
     """Return the name of the format of ``path``.
 
+    An archive (``.zip``, ``.7z``, ``.tar``, ``.tar.gz``, ...) is extracted
+    safely into a temporary folder and its contents detected.
+
     Raises
     ------
     SourceError
-        When ``path`` does not exist.
+        When ``path`` does not exist, or is an archive that cannot be extracted safely.
     UnknownFormatError
         When no reader recognises it; the message lists the formats.
     """
     path = Path(path)
     if not path.exists():
         raise SourceError("path must exist (got no such file or folder)", path=str(path))
+    if archive_kind(path) is not None:
+        with extract(path) as inner:
+            return inner.run(detect_format, inner.path)
     for fmt in _REGISTRY.values():
         if fmt.sniff(path):
             return fmt.name
@@ -86,7 +110,11 @@ def read(
     Parameters
     ----------
     path : str or Path
-        A dump folder or file.
+        A dump folder or file, or an archive of one (``.zip``, ``.7z``,
+        ``.tar``, ``.tar.gz``, ``.tgz``, ``.tar.bz2``, ``.tar.xz``,
+        ``.tar.zst``): it is extracted safely into a temporary folder (removed
+        afterwards), errors name the member (``site.7z:Posts.xml:12: ...``) and
+        the Community is named after the archive's stem.
     format : str, optional
         One of :data:`FORMATS`; ``None`` or ``"auto"`` detects it.
     on_error : {"raise", "skip"}
@@ -115,6 +143,10 @@ def read(
     ('stackexchange', True)
     """
     name = "auto" if format is None else format
+    if name in ("auto", *_REGISTRY) and archive_kind(path) is not None:
+        # extract safely, then read the contents with the same options (see _archive)
+        options = {"on_error": on_error, "mapping": mapping}
+        return read_archive(path, lambda inner: read(inner, format, **options))
     if name == "auto":
         name = detect_format(path)
     if name not in _REGISTRY:

@@ -406,3 +406,232 @@ def assemble(
         name=name,
         profile_url=profile_url,
     )
+
+
+# ---------------------------------------------------------------------------
+# Streaming JSON: NDJSON lines and the elements of one top-level array.
+# ---------------------------------------------------------------------------
+
+try:  # orjson parses a Reddit comment about 3x faster than the standard library
+    from orjson import JSONDecodeError as _JSONError
+    from orjson import loads as _loads
+except ImportError:  # pragma: no cover - depends on the environment
+    from json import JSONDecodeError as _JSONError
+    from json import loads as _loads
+
+JSON_CHUNK_BYTES = 1 << 20
+
+
+def _stream_errors() -> tuple[type[BaseException], ...]:
+    """Exceptions a decompressing stream raises on corrupt input."""
+    errors: tuple[type[BaseException], ...] = (OSError, EOFError, ValueError)
+    try:
+        import zstandard
+
+        errors += (zstandard.ZstdError,)
+    except ImportError:  # pragma: no cover - depends on the environment
+        pass
+    return errors
+
+
+def _json_problem(raw: bytes, err: Exception, *, path: str, line: int) -> SourceError:
+    """Error path only: say whether a line is not UTF-8 or not JSON."""
+    try:
+        raw.decode("utf-8")
+    except UnicodeDecodeError as bad:
+        byte = raw[bad.start : bad.start + 1].hex()
+        return SourceError(
+            f"text must be UTF-8 (got byte 0x{byte} at column {bad.start + 1})",
+            path=path,
+            line=line,
+        )
+    reason = str(err).split(":", 1)[0] if str(err) else type(err).__name__
+    return SourceError(f"line must be valid JSON (got {reason})", path=path, line=line)
+
+
+def iter_ndjson(
+    stream: IO[bytes],
+    *,
+    path: str,
+    on_error: OnError = "raise",
+    problems: list[SourceError] | None = None,
+) -> Iterable[tuple[int, object]]:
+    """Stream a JSON Lines file: yield ``(line_number, value)`` for every non-blank line.
+
+    One line is decoded at a time, so memory does not grow with the file. A
+    byte-order mark on the first line is allowed.
+
+    Parameters
+    ----------
+    stream : binary file
+        As from :func:`open_binary` (compressed files are decompressed on the fly).
+    path : str
+        File name used in errors.
+    on_error : {"raise", "skip"}
+        ``"raise"`` stops at the first line that is not UTF-8 or not JSON;
+        ``"skip"`` leaves it out and appends its :class:`SourceError` to ``problems``.
+    problems : list, optional
+        Receives the errors of skipped lines (count them in ``read_stats``).
+
+    Raises
+    ------
+    SourceError
+        ``<path>:<line>: text must be UTF-8 (got byte 0x..)``, ``line must be
+        valid JSON (got ...)``, or ``file must be readable (got ...)`` for a
+        corrupt compressed stream.
+
+    Examples
+    --------
+    >>> list(iter_ndjson(io.BytesIO(b'{"a": 1}\\n\\n[2]\\n'), path="x.ndjson"))
+    [(1, {'a': 1}), (3, [2])]
+    >>> list(iter_ndjson(io.BytesIO(b'{"a": 1}\\n{"a": \\n'), path="x.ndjson"))
+    Traceback (most recent call last):
+    ...
+    influence.errors.SourceError: x.ndjson:2: line must be valid JSON (got ...)
+    >>> skipped = []
+    >>> list(iter_ndjson(io.BytesIO(b'\\xff\\n{}\\n'), path="x", on_error="skip",
+    ...     problems=skipped)), str(skipped[0])
+    ([(2, {})], 'x:1: text must be UTF-8 (got byte 0xff at column 1)')
+    """
+    number = 0
+    try:
+        for number, raw in enumerate(stream, start=1):
+            if number == 1:
+                raw = raw.removeprefix(b"\xef\xbb\xbf")
+            try:
+                value = _loads(raw)
+            except (_JSONError, ValueError) as err:
+                if not raw.strip():
+                    continue
+                problem = _json_problem(raw, err, path=path, line=number)
+                if on_error == "raise":
+                    raise problem from err
+                if problems is not None:
+                    problems.append(problem)
+                continue
+            yield number, value
+    except _stream_errors() as err:
+        if isinstance(err, SourceError):
+            raise
+        raise SourceError(
+            f"file must be readable (got {type(err).__name__}: {err})", path=path, line=number + 1
+        ) from err
+
+
+def iter_json_array(
+    stream: IO[bytes], *, path: str, after: bytes | None = None
+) -> Iterable[tuple[int, object]]:
+    """Stream the elements of the first top-level JSON array of a file.
+
+    Yields ``(line_number, element)``, the line being where the element
+    starts; one element is decoded at a time. Anything before the array is
+    skipped, which reads the account archive's ``window.YTD.tweets.part0 = [...]``
+    and, with ``after=b'"orderedItems"'``, the array under that key of an
+    ActivityPub collection.
+
+    Raises
+    ------
+    SourceError
+        ``<path>:<line>: text must be UTF-8 (...)``, ``JSON must be well-formed
+        (got ...)`` (a truncated file included), or ``file must contain a JSON
+        array (got none)``. A broken array cannot be resumed, so these always raise.
+
+    Examples
+    --------
+    >>> data = b'window.YTD.tweets.part0 = [\\n {"a": 1},\\n {"a": 2}\\n]'
+    >>> list(iter_json_array(io.BytesIO(data), path="tweets.js"))
+    [(2, {'a': 1}), (3, {'a': 2})]
+    >>> list(iter_json_array(io.BytesIO(b'[{"a": 1},\\n {"a": '), path="x.json"))
+    Traceback (most recent call last):
+    ...
+    influence.errors.SourceError: x.json:2: JSON must be well-formed (got a truncated value)
+    """
+    import codecs
+    import json
+    import re
+
+    decoder = json.JSONDecoder()
+    text_decoder = codecs.getincrementaldecoder("utf-8")()
+    space = re.compile(r"[\s,]*")
+    state = {"buffer": "", "pos": 0, "line": 1, "eof": False, "first": True}
+
+    def more() -> bool:
+        """Append the next chunk (dropping what was consumed); False at the end."""
+        if state["eof"]:
+            return False
+        try:
+            chunk = stream.read(JSON_CHUNK_BYTES)
+        except _stream_errors() as err:
+            raise SourceError(
+                f"file must be readable (got {type(err).__name__}: {err})",
+                path=path,
+                line=state["line"],
+            ) from err
+        if state["first"]:
+            chunk = chunk.removeprefix(b"\xef\xbb\xbf")
+            state["first"] = False
+        state["eof"] = not chunk
+        rest = state["buffer"][state["pos"] :]
+        try:
+            text = text_decoder.decode(chunk, final=state["eof"])
+        except UnicodeDecodeError as err:
+            at = state["line"] + rest.count("\n") + chunk[: err.start].count(b"\n")
+            byte = chunk[err.start : err.start + 1].hex()
+            raise SourceError(
+                f"text must be UTF-8 (got byte 0x{byte})", path=path, line=at
+            ) from err
+        state["buffer"], state["pos"] = rest + text, 0
+        return True
+
+    def advance(to: int) -> None:
+        state["line"] += state["buffer"].count("\n", state["pos"], to)
+        state["pos"] = to
+
+    # find the opening bracket (after the marker, when given)
+    marker = None if after is None else after.decode("utf-8")
+    while True:
+        buffer = state["buffer"]
+        if marker is not None:
+            at = buffer.find(marker, state["pos"])
+            if at >= 0:
+                advance(at + len(marker))
+                marker = None
+                continue
+            advance(max(len(buffer) - len(marker), state["pos"]))
+        else:
+            at = buffer.find("[", state["pos"])
+            if at >= 0:
+                advance(at + 1)
+                break
+            advance(len(buffer))
+        if not more():
+            raise SourceError("file must contain a JSON array (got none)", path=path)
+    while True:
+        buffer = state["buffer"]
+        advance(space.match(buffer, state["pos"]).end())
+        if state["pos"] >= len(buffer):
+            if more():
+                continue
+            raise SourceError(
+                "JSON must be well-formed (got a truncated array: no closing ])",
+                path=path,
+                line=state["line"],
+            )
+        if buffer[state["pos"]] == "]":
+            return
+        try:
+            value, end = decoder.raw_decode(buffer, state["pos"])
+        except json.JSONDecodeError as err:
+            if more():
+                continue
+            truncated = err.pos >= len(buffer.rstrip()) or err.msg.startswith("Unterminated")
+            raise SourceError(
+                f"JSON must be well-formed (got {'a truncated value' if truncated else err.msg})",
+                path=path,
+                line=state["line"]
+                + (0 if truncated else buffer.count("\n", state["pos"], err.pos)),
+            ) from err
+        if end == len(buffer) and more():
+            continue  # a number or literal may go on in the next chunk
+        yield state["line"], value
+        advance(end)

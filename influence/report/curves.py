@@ -1,0 +1,195 @@
+"""Curves and health figures for the report, read off the metrics' own outputs.
+
+Presentation only: the propagation curve is :func:`influence.metrics.compute_cascades`
+evaluated at several horizons and averaged per author; the health figures
+summarise the messages table and the cascades. No per-member metric is defined here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+import numpy as np
+import pandas as pd
+
+from influence.community import Community
+from influence.metrics.propagation import compute_cascades
+
+__all__ = ["CURVE_HOURS", "community_health", "monthly_activity", "propagation_curves"]
+
+#: Hours after a contribution at which the propagation curves are evaluated.
+CURVE_HOURS: tuple[float, ...] = (0.25, 1, 2, 4, 8, 24, 72, 168)
+
+#: Column of :func:`propagation_curves` for the average over every contribution.
+COMMUNITY = "(community)"
+
+
+def propagation_curves(
+    community: Community,
+    users: Iterable[str],
+    *,
+    hours: Sequence[float] = CURVE_HOURS,
+) -> pd.DataFrame:
+    """People reached over time after a contribution, per author.
+
+    Parameters
+    ----------
+    community : Community
+    users : iterable of str
+        The authors to draw a curve for (order kept; unknown ids give NaN).
+    hours : sequence of float
+        Hours after a contribution, each > 0.
+
+    Returns
+    -------
+    DataFrame
+        Indexed by ``hours`` (float64), one float64 column per user plus
+        ``"(community)"``: the mean, over that author's contributions (over every
+        contribution with a known author for ``"(community)"``), of the distinct
+        other people who joined the reply cascade under it within that many hours
+        (``reach`` of :func:`~influence.metrics.compute_cascades`).
+
+    Raises
+    ------
+    ValueError
+        When an entry of ``hours`` is not positive.
+
+    Examples
+    --------
+    >>> from influence.sources.table import parse_table
+    >>> msgs = pd.DataFrame({"message_id": list("1234"), "author_id": ["ann", "bob", "cat", "ann"],
+    ...     "parent_id": [None, "1", "1", "3"],
+    ...     "created_at": ["2024-01-01 00:00", "2024-01-01 00:30", "2024-01-01 03:00",
+    ...                    "2024-01-01 03:10"]})
+    >>> curves = propagation_curves(parse_table(msgs), ["ann"], hours=[1, 4])
+    >>> curves  # ann's first message: bob within 1 h, cat within 4 h; her reply: nobody
+           ann  (community)
+    hours
+    1.0    0.5         0.50
+    4.0    1.0         0.75
+    """
+    users = [str(u) for u in users]
+    hours = [float(h) for h in hours]
+    for h in hours:
+        if not h > 0:
+            raise ValueError(f"hours must all be positive (got {h!r})")
+    messages = community.messages
+    authors = messages["author_id"]
+    known = authors.notna().to_numpy()
+    rows = []
+    for h in hours:
+        reach = compute_cascades(messages, horizon=pd.Timedelta(hours=h))["reach"].to_numpy()
+        per_author = pd.Series(reach[known]).groupby(authors[known].to_numpy()).mean()
+        row = per_author.reindex(users).to_numpy(np.float64).tolist()
+        row.append(float(reach[known].mean()) if known.any() else np.nan)
+        rows.append(row)
+    columns = [*users, COMMUNITY]
+    frame = pd.DataFrame(rows, columns=pd.Index(columns), dtype=np.float64)
+    frame.index = pd.Index(hours, dtype=np.float64, name="hours")
+    return frame
+
+
+def monthly_activity(messages: pd.DataFrame) -> pd.DataFrame:
+    """Messages and distinct active authors per calendar month (UTC).
+
+    Parameters
+    ----------
+    messages : DataFrame
+        Canonical messages; not modified.
+
+    Returns
+    -------
+    DataFrame
+        Indexed by ``month`` (``"YYYY-MM"`` strings, every month from the first to
+        the last message), int64 columns ``messages`` and ``active_members``.
+
+    Examples
+    --------
+    >>> msgs = pd.DataFrame({"author_id": ["a", "b", "a"],
+    ...     "created_at": pd.to_datetime(["2024-01-05", "2024-01-09", "2024-03-01"], utc=True)})
+    >>> monthly_activity(msgs)
+             messages  active_members
+    month
+    2024-01         2               2
+    2024-02         0               0
+    2024-03         1               1
+    """
+    times = messages["created_at"]
+    if times.empty:
+        return pd.DataFrame(
+            {"messages": pd.Series(dtype=np.int64), "active_members": pd.Series(dtype=np.int64)},
+            index=pd.Index([], dtype=object, name="month"),
+        )
+    naive = times.dt.tz_convert("UTC").dt.tz_localize(None)
+    month = naive.dt.to_period("M")
+    frame = pd.DataFrame({"month": month.to_numpy(), "author_id": messages["author_id"].to_numpy()})
+    grouped = frame.groupby("month", sort=True)
+    table = pd.DataFrame(
+        {"messages": grouped.size(), "active_members": grouped["author_id"].nunique()}
+    )
+    full = pd.period_range(month.min(), month.max(), freq="M")
+    table = table.reindex(full, fill_value=0).astype(np.int64)
+    table.index = pd.Index(full.strftime("%Y-%m"), dtype=object, name="month")
+    return table
+
+
+def community_health(community: Community, *, horizon: str | pd.Timedelta = "24h") -> dict:
+    """A few plain health figures: how often and how fast the community answers.
+
+    Parameters
+    ----------
+    community : Community
+    horizon : str or Timedelta
+        The cascade horizon (as in the analysis).
+
+    Returns
+    -------
+    dict
+        ``contributions`` (int: messages with a known author), ``responded_share``
+        (share of them that got a response by someone else, at any time),
+        ``responded_within_horizon_share``, ``median_first_response_minutes``
+        (over those that got one; NaN when none did), ``mean_people_reached``
+        (per contribution, within the horizon) and ``reciprocated_pairs_share``
+        (share of the interacting pairs of members that interacted both ways).
+
+    Examples
+    --------
+    >>> from influence.sources.table import parse_table
+    >>> msgs = pd.DataFrame({"message_id": list("123"), "author_id": ["ann", "bob", "ann"],
+    ...     "parent_id": [None, "1", "2"],
+    ...     "created_at": ["2024-01-01 00:00", "2024-01-01 00:30", "2024-01-02 06:30"]})
+    >>> health = community_health(parse_table(msgs))
+    >>> health["responded_share"], health["median_first_response_minutes"]
+    (0.6666666666666666, 915.0)
+    >>> health["reciprocated_pairs_share"]
+    1.0
+    """
+    horizon = pd.Timedelta(horizon)
+    cascades = compute_cascades(community.messages, horizon=horizon)
+    known = cascades["author_id"].notna().to_numpy()
+    first = cascades["first_response_minutes"].to_numpy()[known]
+    responded = np.isfinite(first)
+    within = responded & (first <= horizon.total_seconds() / 60)
+    n = int(known.sum())
+    pairs = community.interactions[["source", "target"]].drop_duplicates()
+    undirected = pd.DataFrame(
+        {
+            "a": np.minimum(pairs["source"].astype(str), pairs["target"].astype(str)),
+            "b": np.maximum(pairs["source"].astype(str), pairs["target"].astype(str)),
+        }
+    )
+    per_pair = undirected.groupby(["a", "b"]).size()
+    return {
+        "contributions": n,
+        "responded_share": float(responded.mean()) if n else float("nan"),
+        "responded_within_horizon_share": float(within.mean()) if n else float("nan"),
+        "median_first_response_minutes": (
+            float(np.median(first[responded])) if responded.any() else float("nan")
+        ),
+        "mean_people_reached": (
+            float(cascades["reach"].to_numpy()[known].mean()) if n else float("nan")
+        ),
+        "reciprocated_pairs_share": (
+            float((per_pair == 2).mean()) if len(per_pair) else float("nan")
+        ),
+    }
