@@ -21,7 +21,12 @@ from influence.errors import (
     SourceError,
     UnknownFormatError,
 )
+from influence.health import compute_health, health_by_period
+from influence.identities import apply_identities, detect_accounts, merge_aliases
+from influence.invite import choose_invitees, plan_invitations
 from influence.sources import FORMATS, read
+from influence.topics import score_topics
+from influence.trends import compute_trends, score_periods
 
 try:
     __version__ = metadata.version("influence")
@@ -43,6 +48,16 @@ __all__ = [
     "UnknownFormatError",
     "__version__",
     "analyze",
+    "apply_identities",
+    "choose_invitees",
+    "compute_health",
+    "compute_trends",
+    "detect_accounts",
+    "health_by_period",
+    "merge_aliases",
+    "plan_invitations",
     "read",
     "run_analysis",
+    "score_periods",
+    "score_topics",
 ]

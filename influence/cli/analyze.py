@@ -13,6 +13,13 @@ from pathlib import Path
 import click
 
 from influence.cli._common import parse_pairs
+from influence.cli._depth import (
+    analysis_options,
+    apply_identities,
+    excluded_records,
+    identity_options,
+    write_depth,
+)
 from influence.cli._progress import Reporter, input_size
 from influence.sources import FORMATS
 
@@ -102,6 +109,41 @@ def dump_options(format_flag: str = "--format") -> Callable:
                 metavar="AXIS.METRIC=W",
                 help="Override an axis weight, e.g. listened_to.reputation=3 (repeatable).",
             ),
+            *identity_options(),
+            click.option(
+                "--brand",
+                multiple=True,
+                metavar="KEYWORD",
+                help="Brand, product or topic keyword: messages mentioning it weigh more in "
+                "intimacy (repeatable).",
+            ),
+            click.option(
+                "--customers",
+                type=click.Path(path_type=Path, dir_okay=False),
+                default=None,
+                help="CSV, TSV or Parquet of economic value per member (user_id or alias, "
+                "and a value column such as revenue): adds the value matrix.",
+            ),
+            click.option(
+                "--customer-map",
+                "customer_mapping",
+                multiple=True,
+                metavar="NAME=COLUMN",
+                help="With --customers: read user_id, alias or value from COLUMN (repeatable).",
+            ),
+            click.option(
+                "--pseudonymize",
+                is_flag=True,
+                help="Replace user ids and names in every output by keyed hashes (HMAC-SHA256); "
+                "profile URLs are left out. Key: --pseudonym-key or INFLUENCE_PSEUDONYM_KEY.",
+            ),
+            click.option(
+                "--pseudonym-key",
+                metavar="KEY",
+                default=None,
+                help="With --pseudonymize: the secret key (never written anywhere; prefer the "
+                "environment variable INFLUENCE_PSEUDONYM_KEY, which other users cannot see).",
+            ),
         ]
     )
 
@@ -143,8 +185,12 @@ def run_pipeline(reporter: Reporter, path: Path, **options):
     import pandas as pd
 
     from influence.analysis import run_analysis
+    from influence.privacy import hide_addresses, pseudonym_key, pseudonymize_analysis
     from influence.sources import read
 
+    if options.get("pseudonym_key") is not None and not options.get("pseudonymize"):
+        raise click.UsageError("--pseudonym-key goes with --pseudonymize")
+    key = pseudonym_key(options.get("pseudonym_key")) if options.get("pseudonymize") else None
     maps = parse_pairs(options["mapping"], "--map")
     classify = _classify_options(
         options["top_share"], options["min_messages"], parse_pairs(options["weights"], "--weight")
@@ -171,6 +217,7 @@ def run_pipeline(reporter: Reporter, path: Path, **options):
         )
         phase["bytes"] = input_size(path)
         phase["rows"] = sum(e["read"] for e in community.read_stats.to_dict()["entries"])
+    community, excluded = apply_identities(reporter, community, options)
     with reporter.phase("scoring members") as scoring:
         analysis = run_analysis(
             community,
@@ -180,6 +227,15 @@ def run_pipeline(reporter: Reporter, path: Path, **options):
             options=classify,
         )
         scoring["summary"] = f"{len(analysis.users):,} members"
+    if excluded is not None:
+        analysis.parameters["aliases"] = (
+            None if options.get("aliases") is None else str(options["aliases"])
+        )
+        analysis.parameters["excluded_accounts"] = excluded_records(excluded)
+    analysis = _engagement_and_value(reporter, analysis, options)
+    analysis = hide_addresses(analysis)  # no e-mail address reaches an output
+    if key is not None:
+        analysis = pseudonymize_analysis(analysis, key)
     analysis.timings["read"] = phase["seconds"]
     dropped = community.read_stats.dropped()
     if dropped:
@@ -222,8 +278,16 @@ def run_pipeline(reporter: Reporter, path: Path, **options):
     show_default=True,
     help="How many true influencers to print.",
 )
+@click.option(
+    "--lang",
+    type=click.Choice(["en", "fr"]),
+    default="en",
+    show_default=True,
+    help="Language of report.html (labels and segment names; column values stay canonical).",
+)
+@analysis_options()
 @output_options()
-def analyze(path, out, top, quiet, verbose, progress, **options):
+def analyze(path, out, top, lang, quiet, verbose, progress, **options):
     """Read a dump, score every member, and write the results to --out.
 
     Writes users.csv and users.parquet (one row per member, every metric),
@@ -237,6 +301,8 @@ def analyze(path, out, top, quiet, verbose, progress, **options):
       influence analyze messages.csv --format table --map author_id=author \\
           --map created_at=created_utc
       influence analyze dump/ --since 2021-06-01 --top-share 0.05 -v
+      influence analyze dump/ --by topic --every month --exclude-bots
+      influence analyze dump/ --customers crm.csv --customer-map value=ltv --lang fr
     """
     from influence.report import write_outputs
     from influence.report.summary import top_users
@@ -250,8 +316,9 @@ def analyze(path, out, top, quiet, verbose, progress, **options):
         "on_error": options["on_error"],
     }
     with reporter.phase("writing the outputs") as phase:
-        paths = write_outputs(analysis, out, source=source)
+        paths = write_outputs(analysis, out, source=source, lang=lang)
         phase["summary"] = f"{len(paths)} files in {out}"
+    paths = {**paths, **write_depth(reporter, analysis, out, options)}
 
     counts = analysis.segment_counts()
     reporter.echo(
@@ -276,6 +343,34 @@ def analyze(path, out, top, quiet, verbose, progress, **options):
                 f"{row['influence_score']:.3f}: {row['reasons']}"
             )
     reporter.echo(f"Wrote {', '.join(paths)} to {out}")
+
+
+def _engagement_and_value(reporter: Reporter, analysis, options: dict):
+    """The four I's, and the customer table joined when --customers is given."""
+    from influence.engagement import add_engagement
+    from influence.value import add_customers, read_customers
+
+    analysis = add_engagement(analysis, brand=list(options.get("brand") or ()) or None)
+    for note in analysis.parameters["engagement"]["notes"]:
+        reporter.detail(note)
+    if options.get("customers") is not None:
+        customers = read_customers(
+            options["customers"],
+            mapping=parse_pairs(options.get("customer_mapping") or (), "--customer-map") or None,
+            on_error=options["on_error"],
+        )
+        analysis = add_customers(analysis, customers)
+        report = analysis.parameters["customers"]
+        if report["unmatched_customer_rows"]:
+            reporter.warn(
+                f"{report['unmatched_customer_rows']} customer rows match no member "
+                f"(first {', '.join(report['unmatched_customer_keys'][:3])}); see summary.json"
+            )
+        reporter.detail(
+            f"customers: {report['matched_members']} members matched, "
+            f"{report['members_without_record']} without a customer record"
+        )
+    return analysis
 
 
 def _classify_options(top_share, min_messages, weights):

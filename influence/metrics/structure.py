@@ -151,41 +151,56 @@ def core_number(adjacency: Adjacency) -> pd.Series:
     >>> core_number(Adjacency(matrix, users)).to_dict()
     {'a': 2.0, 'b': 2.0, 'c': 2.0, 'd': 1.0, 'e': 0.0}
     """
-    neighbours = _undirected_simple(adjacency.matrix)
-    n = neighbours.shape[0]
-    indptr, indices = neighbours.indptr, neighbours.indices
-    degree = np.diff(indptr).astype(np.int64)
+    indptr, indices = _undirected_simple(adjacency.matrix)
+    n = len(indptr) - 1
+    degree = np.diff(indptr)
     core = np.zeros(n, dtype=np.int64)
     alive = np.ones(n, dtype=bool)
-    remaining = n
+    pending = np.arange(n)  # a superset of the users still alive, shrunk per level
     level = 0
-    while remaining:
-        level = max(level, int(degree[alive].min()))
-        peel = np.flatnonzero(alive & (degree <= level))
+    while pending.size:
+        pending = pending[alive[pending]]
+        if not pending.size:
+            break
+        level = max(level, int(degree[pending].min()))
+        peel = pending[degree[pending] <= level]
         while peel.size:
             core[peel] = level
             alive[peel] = False
-            remaining -= peel.size
             touched = _gather(indptr, indices, peel)
             touched = touched[alive[touched]]
             if not touched.size:
                 break
-            np.subtract.at(degree, touched, 1)
-            candidates = np.unique(touched)
-            peel = candidates[degree[candidates] <= level]
+            if touched.size * 4 > n:  # many: one pass over all users beats sorting
+                lost = np.bincount(touched, minlength=n)
+                degree -= lost
+                peel = np.flatnonzero((lost > 0) & (degree <= level))
+            else:
+                users, lost = np.unique(touched, return_counts=True)
+                degree[users] -= lost
+                peel = users[degree[users] <= level]
     return pd.Series(core.astype(np.float64), index=adjacency.users, name="core_number")
 
 
-def _undirected_simple(matrix: sp.csr_array) -> sp.csr_array:
-    """Symmetric 0/1 CSR of the pattern of ``matrix + matrix.T`` without the diagonal."""
-    coo = matrix.tocoo()
-    off = coo.row != coo.col
-    row = np.concatenate([coo.row[off], coo.col[off]])
-    col = np.concatenate([coo.col[off], coo.row[off]])
-    out = sp.coo_array((np.ones(row.size), (row, col)), shape=matrix.shape).tocsr()
-    out.sum_duplicates()
-    out.data[:] = 1.0
-    return out
+def _undirected_simple(matrix: sp.csr_array) -> tuple[np.ndarray, np.ndarray]:
+    """``indptr, indices`` of the symmetric pattern of ``matrix + matrix.T``, no diagonal.
+
+    Stored zeros count as pairs (they are pairs that interacted).
+    """
+    n = matrix.shape[0]
+    pattern = sp.csr_array(
+        (np.ones(matrix.indices.size, dtype=np.int8), matrix.indices, matrix.indptr),
+        shape=matrix.shape,
+    )
+    both = (pattern + pattern.T.tocsr()).tocsr()
+    indptr, indices = both.indptr.astype(np.int64), both.indices
+    if both.diagonal().any():  # self-loops: drop the diagonal entries
+        rows = np.repeat(np.arange(n, dtype=indices.dtype), np.diff(indptr))
+        keep = indices != rows
+        indices = indices[keep]
+        indptr = np.zeros(n + 1, dtype=np.int64)
+        np.cumsum(np.bincount(rows[keep], minlength=n), out=indptr[1:])
+    return indptr, indices
 
 
 def _gather(indptr: np.ndarray, indices: np.ndarray, rows: np.ndarray) -> np.ndarray:

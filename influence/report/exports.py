@@ -245,6 +245,20 @@ def _plain(value):
     return value
 
 
+def _spreadsheet_safe(values: pd.Series) -> pd.Series:
+    """Prefix with ``'`` the text cells a spreadsheet would run as a formula.
+
+    A cell starting with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return
+    (OWASP's CSV injection list) gets a leading quote, unless it is a plain number
+    such as ``-1`` (a Stack Exchange user id).
+    """
+    text = values.astype("string")
+    risky = text.str.match(r"[=+\-@\t\r]", na=False) & ~text.str.fullmatch(
+        r"[+-]?\d+(?:\.\d+)?", na=False
+    )
+    return text.mask(risky, "'" + text)
+
+
 def write_superfans(
     table: pd.DataFrame,
     destination: str | Path | IO[str],
@@ -262,7 +276,9 @@ def write_superfans(
     format : {"csv", "json"}
         CSV: a header row, times in ISO 8601 UTC to the second
         (``2021-05-01T12:00:00Z``), empty
-        cells for missing values. JSON: an array of objects, one per member, with
+        cells for missing values; text cells a spreadsheet would run as a formula
+        (starting with ``= + - @``, tab or carriage return, other than plain
+        numbers) start with ``'``. JSON: an array of objects, one per member, with
         the same keys, ``null`` for missing values.
 
     Raises
@@ -302,6 +318,8 @@ def write_superfans(
         for column in frame.columns:
             if isinstance(frame[column].dtype, pd.DatetimeTZDtype):
                 frame[column] = frame[column].dt.strftime("%Y-%m-%dT%H:%M:%SZ")
+            elif frame[column].dtype == object or isinstance(frame[column].dtype, pd.StringDtype):
+                frame[column] = _spreadsheet_safe(frame[column])
         buffer = io.StringIO()
         frame.to_csv(buffer, index=False, lineterminator="\n")
         text = buffer.getvalue()

@@ -18,8 +18,11 @@ import pandas as pd
 
 from influence.analysis import Analysis
 from influence.report.curves import COMMUNITY, CURVE_HOURS, monthly_activity, propagation_curves
+from influence.report.i18n import language, segment_name, use_language
+from influence.report.i18n import translate as _t
 from influence.report.inequality import lorenz_curve
 from influence.report.plots import SEGMENT_COLOURS, bar_chart_svg, line_chart_svg, quadrant_svg
+from influence.report.value_matrix import engagement_section, value_section
 
 __all__ = ["SCRIPT", "render_analysis_html", "render_report"]
 
@@ -169,7 +172,7 @@ def _members_table(analysis: Analysis, segment: str, limit: int, seen: pd.DataFr
     users = analysis.users
     chosen = users.loc[users["segment"].astype(str) == segment].head(limit)
     if chosen.empty:
-        return "<p class='note'>Nobody in this segment.</p>"
+        return f"<p class='note'>{_t('Nobody in this segment.')}</p>"
     rows = []
     for rank, (uid, row) in enumerate(chosen.iterrows(), start=1):
         first = seen["first_seen"].get(str(uid))
@@ -187,12 +190,16 @@ def _members_table(analysis: Analysis, segment: str, limit: int, seen: pd.DataFr
             f"<td>{_e(row['reasons'])}</td></tr>"
         )
     more = int((users["segment"].astype(str) == segment).sum()) - len(chosen)
-    tail = f"<p class='note'>… and {more} more in users.csv.</p>" if more > 0 else ""
+    tail = (
+        f"<p class='note'>… {_t('and')} {more} {_t('more in users.csv.')}</p>" if more > 0 else ""
+    )
     return (
         "<div class='wrap'><table class='sortable'><thead><tr><th class='n'>#</th>"
-        "<th>member</th><th class='n'>influence</th><th class='n'>talkative</th>"
-        "<th class='n'>listened to</th><th class='n'>messages</th><th class='n'>first seen</th>"
-        f"<th class='n'>last seen</th><th>why</th></tr></thead><tbody>{''.join(rows)}"
+        f"<th>{_t('member')}</th><th class='n'>{_t('influence')}</th>"
+        f"<th class='n'>{_t('talkative')}</th><th class='n'>{_t('listened to')}</th>"
+        f"<th class='n'>{_t('messages')}</th><th class='n'>{_t('first seen')}</th>"
+        f"<th class='n'>{_t('last seen')}</th><th>{_t('why')}</th></tr></thead>"
+        f"<tbody>{''.join(rows)}"
         f"</tbody></table></div>{tail}"
     )
 
@@ -250,7 +257,7 @@ def _curves_section(analysis: Analysis, limit: int = 5) -> str:
     )
     day = curves.loc[24.0] if 24.0 in curves.index else curves.iloc[-1]
     return (
-        "<h2 id='propagation-curves'>How far and how fast contributions travel</h2>"
+        f"<h2 id='propagation-curves'>{_t('How far and how fast contributions travel')}</h2>"
         f"<p class='note'>For the top {len(leaders)} {who}: the average number of distinct "
         "other people who joined the reply cascade under one of their contributions, as "
         "time goes by (replies, replies to replies, ...). The dashed line is the average "
@@ -292,7 +299,7 @@ def _inequality_section(analysis: Analysis, summary: dict) -> str:
         )
     )
     return (
-        "<h2 id='inequality'>Participation inequality</h2>"
+        f"<h2 id='inequality'>{_t('Participation inequality')}</h2>"
         f"<div class='figures'>{figures}</div>"
         "<p class='note'>The Lorenz curve of messages per active member: the further it "
         "sags below the diagonal, the more the content comes from a few people. Most "
@@ -335,7 +342,9 @@ def _health_section(analysis: Analysis, summary: dict) -> str:
             chart_id="activity",
             y_label="active members",
         )
-    return f"<h2 id='health'>Community health</h2><div class='figures'>{figures}</div>{chart}"
+    return (
+        f"<h2 id='health'>{_t('Community health')}</h2><div class='figures'>{figures}</div>{chart}"
+    )
 
 
 def _read_stats(summary: dict) -> str:
@@ -372,7 +381,7 @@ def _parameters(analysis: Analysis, summary: dict) -> str:
         window = f"<li>window: {_e(p.get('since') or '…')} to {_e(p.get('until') or '…')}</li>"
     versions = summary.get("versions", {})
     return (
-        "<h2 id='parameters'>How this was computed</h2><ul class='note'>"
+        f"<h2 id='parameters'>{_t('How this was computed')}</h2><ul class='note'>"
         f"{window}<li>cascade horizon: {_duration(p.get('horizon'))}</li>"
         f"<li>segments: top {float(p['top_share']):.0%} of active members on each axis, at "
         f"least {_e(p['min_messages'])} messages; thresholds {thresholds}</li>"
@@ -385,7 +394,7 @@ def _parameters(analysis: Analysis, summary: dict) -> str:
 def _cards(counts: dict) -> str:
     return "".join(
         f"<div class='card' style='background:{SEGMENT_COLOURS.get(s, '#555')}'>"
-        f"<b>{counts.get(s, 0):,}</b>{_TITLES[s]}</div>"
+        f"<b>{counts.get(s, 0):,}</b>{segment_name(s)}</div>"
         for s in ("true_influencer", "listened_to", "talkative", "member", "inactive")
     )
 
@@ -397,7 +406,7 @@ def _span(messages: pd.DataFrame) -> str:
     return f", {times.min():%Y-%m-%d} to {times.max():%Y-%m-%d}"
 
 
-def render_report(analysis: Analysis, summary: dict) -> str:
+def render_report(analysis: Analysis, summary: dict, *, lang: str | None = None) -> str:
     """Return the HTML text of the report.
 
     Parameters
@@ -405,6 +414,9 @@ def render_report(analysis: Analysis, summary: dict) -> str:
     analysis : Analysis
     summary : dict
         From :func:`influence.report.build_summary`.
+    lang : {"en", "fr"}, optional
+        Language of the labels and segment names (default: the language in force,
+        English); canonical values such as segment ids are never translated.
 
     Returns
     -------
@@ -425,31 +437,36 @@ def render_report(analysis: Analysis, summary: dict) -> str:
     >>> page.startswith("<!DOCTYPE html>"), "default-src 'none'" in page
     (True, True)
     """
+    if lang is not None and lang != language():
+        with use_language(lang):
+            return render_report(analysis, summary)
     counts = summary["segments"]
     c = summary["counts"]
     community = analysis.community
-    title = f"Who moves {community.name or 'this community'}"
+    title = f"{_t('Who moves')} {community.name or _t('this community')}"
     seen = _seen(analysis)
     sections = "".join(
-        f"<h2 id='{s}'>{_TITLES[s]}</h2><p class='note'>{_BLURBS[s]}</p>"
+        f"<h2 id='{s}'>{segment_name(s)}</h2><p class='note'>{_t(_BLURBS[s])}</p>"
         f"{_members_table(analysis, s, 25, seen)}"
         for s in ("true_influencer", "listened_to", "talkative")
     )
     nav = "".join(
         f"<a href='#{anchor}'>{label}</a>"
         for anchor, label in (
-            ("quadrant-section", "Chart"),
-            ("true_influencer", "True influencers"),
-            ("listened_to", "Listened to"),
-            ("talkative", "Talkative"),
-            ("propagation-curves", "Propagation"),
-            ("inequality", "Inequality"),
-            ("health", "Health"),
-            ("read", "What was read"),
+            ("quadrant-section", _t("Chart")),
+            ("true_influencer", segment_name("true_influencer")),
+            ("listened_to", segment_name("listened_to")),
+            ("talkative", segment_name("talkative")),
+            ("propagation-curves", _t("Propagation")),
+            ("inequality", _t("Inequality")),
+            ("health", _t("Health")),
+            *((("engagement", _t("Engagement")),) if "involvement" in analysis.users else ()),
+            *((("value", _t("Value")),) if "value_quadrant" in analysis.users else ()),
+            ("read", _t("What was read")),
         )
     )
     return (
-        "<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>"
+        f"<!DOCTYPE html><html lang='{language()}'><head><meta charset='utf-8'>"
         f"<meta http-equiv='Content-Security-Policy' content=\"{_CSP}\">"
         "<meta name='viewport' content='width=device-width, initial-scale=1'>"
         "<meta name='generator' content='influence'>"
@@ -459,7 +476,7 @@ def render_report(analysis: Analysis, summary: dict) -> str:
         f"{c['messages']:,} messages, {c['interactions']:,} interactions, "
         f"{c['active_users']:,} active of {c['users']:,} members"
         f"{_e(_span(community.messages))}.</p><div class='cards'>{_cards(counts)}</div>"
-        "<h2 id='quadrant-section'>Listened to against talkative</h2>"
+        f"<h2 id='quadrant-section'>{_t('Listened to against talkative')}</h2>"
         "<p class='note'>Each dot is an active member; hover a dot for the name, or a "
         "table row below to find the member on the chart. Dashed lines are the "
         f"thresholds (top {analysis.parameters['top_share']:.0%} of active members on each "
@@ -469,11 +486,11 @@ def render_report(analysis: Analysis, summary: dict) -> str:
         f"{quadrant_svg(analysis.users, analysis.thresholds)}{sections}"
         f"{_curves_section(analysis)}{_inequality_section(analysis, summary)}"
         f"{_health_section(analysis, summary)}"
-        f"<h2 id='read'>What was read</h2>{_read_stats(summary)}"
+        f"{engagement_section(analysis.users, analysis.parameters)}"
+        f"{value_section(analysis.users, analysis.parameters)}"
+        f"<h2 id='read'>{_t('What was read')}</h2>{_read_stats(summary)}"
         f"{_parameters(analysis, summary)}"
-        "<footer>Scores are percentile-based: 1.0 is the top of the community. Every "
-        "metric is explained in the README glossary; users.csv has them all for every "
-        f"member.</footer></main><script>{SCRIPT}</script></body></html>"
+        f"<footer>{_t('Footer')}</footer></main><script>{SCRIPT}</script></body></html>"
     )
 
 

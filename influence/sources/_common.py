@@ -5,23 +5,37 @@ optionally, a ``links`` table of explicit acts (mentions, accepts, kudos,
 shares). :func:`build_interactions` then derives the canonical
 ``interactions`` from both, with one rule for every platform, and
 :func:`assemble` returns the validated :class:`~influence.community.Community`.
+
+The machinery every reader shares lives here too, one rule each: streaming
+JSON with file and line in every error (:func:`iter_ndjson`,
+:class:`JsonStream`, :func:`iter_json_array`, :func:`load_json`), sniffing
+(:func:`head`, :func:`first_json_value`), screening records and counting what
+is dropped (:func:`screen`, :func:`warn_skipped`: one warning per read, called
+by every ``read_*`` right before :func:`assemble`), and thread roots
+(:func:`thread_roots`).
 """
 
 from __future__ import annotations
 
 import bz2
+import codecs
 import gzip
 import io
+import json
 import lzma
-from collections.abc import Iterable
+import re
+import warnings
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
-from typing import IO, Literal
+from typing import IO, Any, Literal
 
 import numpy as np
 import pandas as pd
+from scipy.sparse import coo_array
+from scipy.sparse.csgraph import connected_components
 
 from influence.community import Community, ReadStats
-from influence.errors import SourceError
+from influence.errors import InfluenceDataWarning, SourceError
 from influence.schema import (
     INTERACTION_COLUMNS,
     MESSAGE_COLUMNS,
@@ -31,14 +45,29 @@ from influence.schema import (
 )
 
 __all__ = [
+    "LINE",
     "LINK_COLUMNS",
+    "SKIPPED_REASONS",
+    "JsonStream",
     "OnError",
     "assemble",
+    "blank",
     "build_interactions",
     "check_on_error",
+    "empty_links",
+    "first_json_value",
+    "got",
+    "head",
+    "iter_json_array",
+    "iter_ndjson",
+    "load_json",
+    "located",
     "normalize_ids",
     "open_binary",
     "parse_timestamps",
+    "screen",
+    "thread_roots",
+    "warn_skipped",
 ]
 
 OnError = Literal["raise", "skip"]
@@ -98,8 +127,68 @@ def _open_zstd(path: Path) -> IO[bytes]:
             "pip install zstandard",
             path=str(path),
         ) from err
-    reader = zstandard.ZstdDecompressor(max_window_size=2**31).stream_reader(open(path, "rb"))
-    return io.BufferedReader(reader)
+    decompressor = zstandard.ZstdDecompressor(max_window_size=2**31)
+    return io.BufferedReader(_ZstdFrames(open(path, "rb"), decompressor, path), 1 << 20)
+
+
+class _ZstdFrames(io.RawIOBase):
+    """Decompress every zstd frame of a file in turn; a cut-off last frame raises.
+
+    ``zstandard``'s ``stream_reader`` ends silently when the file stops in the
+    middle of a frame, which would read a truncated download as a shorter dump.
+    Here each frame goes through its own ``decompressobj``, whose ``eof`` tells
+    whether the frame was complete when the file ends.
+    """
+
+    CHUNK = 1 << 17  # compressed bytes per read: bounds the output of one step
+
+    def __init__(self, raw: IO[bytes], decompressor, path: Path) -> None:
+        super().__init__()
+        self._raw = raw
+        self._decompressor = decompressor
+        self._path = path
+        self._frame = None  # the decompressobj of the frame in progress
+        self._out = b""
+        self._pos = 0
+        self._consumed = 0
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer) -> int:
+        while self._pos >= len(self._out):
+            chunk = self._raw.read(self.CHUNK)
+            if not chunk:
+                if self._frame is not None:
+                    raise SourceError(
+                        "zstd stream must end with a complete frame (got a frame cut off at "
+                        f"byte {self._consumed}); the file is truncated, fetch it again",
+                        path=str(self._path),
+                    )
+                return 0
+            self._consumed += len(chunk)
+            self._out, self._pos = self._feed(chunk), 0
+        size = min(len(buffer), len(self._out) - self._pos)
+        buffer[:size] = self._out[self._pos : self._pos + size]
+        self._pos += size
+        return size
+
+    def _feed(self, data: bytes) -> bytes:
+        parts = []
+        while data:
+            if self._frame is None:
+                self._frame = self._decompressor.decompressobj()
+            parts.append(self._frame.decompress(data))
+            if not self._frame.eof:
+                break
+            data = self._frame.unused_data
+            self._frame = None
+        return b"".join(parts)
+
+    def close(self) -> None:
+        if not self.closed:
+            self._raw.close()
+        super().close()
 
 
 def normalize_ids(values: Iterable | pd.Series) -> pd.Series:
@@ -409,7 +498,7 @@ def assemble(
 
 
 # ---------------------------------------------------------------------------
-# Streaming JSON: NDJSON lines and the elements of one top-level array.
+# Streaming JSON: NDJSON lines, and one document walked value by value.
 # ---------------------------------------------------------------------------
 
 try:  # orjson parses a Reddit comment about 3x faster than the standard library
@@ -419,7 +508,12 @@ except ImportError:  # pragma: no cover - depends on the environment
     from json import JSONDecodeError as _JSONError
     from json import loads as _loads
 
+#: Column holding the line (or ``record N`` locator) of each scanned record.
+LINE = "_line"
 JSON_CHUNK_BYTES = 1 << 20
+_WHITESPACE = re.compile(r"[ \t\n\r]*")
+#: Longest tail of a buffer where a decode error may just mean "read more".
+_TAIL = 8
 
 
 def _stream_errors() -> tuple[type[BaseException], ...]:
@@ -434,28 +528,45 @@ def _stream_errors() -> tuple[type[BaseException], ...]:
     return errors
 
 
+def _unreadable(err: BaseException, *, path: str, line: int) -> SourceError:
+    """A corrupt (compressed) stream: our own SourceError passes through unchanged."""
+    if isinstance(err, SourceError):
+        return err
+    return SourceError(
+        f"file must be readable (got {type(err).__name__}: {err})", path=path, line=line
+    )
+
+
+_ICONV = "iconv -f latin1 -t utf-8"
+
+
+def _not_utf8(data: bytes, start: int, *, path: str, line: int, column: int | None = None):
+    """A line (``column`` given: it can be skipped) or a document that is not UTF-8."""
+    byte = data[start : start + 1].hex() or "?"
+    if column is not None:
+        message = f"text must be UTF-8 (got byte 0x{byte} at column {column})"
+    else:
+        message = f"text must be UTF-8 (got byte 0x{byte}); convert the file, e.g. {_ICONV}"
+    return SourceError(message, path=path, line=line)
+
+
 def _json_problem(raw: bytes, err: Exception, *, path: str, line: int) -> SourceError:
     """Error path only: say whether a line is not UTF-8 or not JSON."""
     try:
         raw.decode("utf-8")
     except UnicodeDecodeError as bad:
-        byte = raw[bad.start : bad.start + 1].hex()
-        return SourceError(
-            f"text must be UTF-8 (got byte 0x{byte} at column {bad.start + 1})",
-            path=path,
-            line=line,
-        )
+        return _not_utf8(raw, bad.start, path=path, line=line, column=bad.start + 1)
     reason = str(err).split(":", 1)[0] if str(err) else type(err).__name__
     return SourceError(f"line must be valid JSON (got {reason})", path=path, line=line)
 
 
 def iter_ndjson(
-    stream: IO[bytes],
+    stream: Iterable[bytes],
     *,
     path: str,
     on_error: OnError = "raise",
     problems: list[SourceError] | None = None,
-) -> Iterable[tuple[int, object]]:
+) -> Iterator[tuple[int, object]]:
     """Stream a JSON Lines file: yield ``(line_number, value)`` for every non-blank line.
 
     One line is decoded at a time, so memory does not grow with the file. A
@@ -464,7 +575,8 @@ def iter_ndjson(
     Parameters
     ----------
     stream : binary file
-        As from :func:`open_binary` (compressed files are decompressed on the fly).
+        As from :func:`open_binary` (compressed files are decompressed on the
+        fly), or any iterable of byte lines.
     path : str
         File name used in errors.
     on_error : {"raise", "skip"}
@@ -511,30 +623,216 @@ def iter_ndjson(
                 continue
             yield number, value
     except _stream_errors() as err:
-        if isinstance(err, SourceError):
-            raise
-        raise SourceError(
-            f"file must be readable (got {type(err).__name__}: {err})", path=path, line=number + 1
-        ) from err
+        raise _unreadable(err, path=path, line=number + 1) from err
+
+
+class JsonStream:
+    """Walk one JSON document from a binary stream, one value at a time, with line numbers.
+
+    The stream is decoded as UTF-8 (a byte-order mark is allowed) in chunks;
+    :meth:`iter_object` and :meth:`iter_array` step through containers so that
+    a large array is never held in memory, and :attr:`line` is the line where
+    the next value starts, for error messages. Every problem is a
+    :class:`~influence.errors.SourceError` naming ``source`` and the line.
+
+    Parameters
+    ----------
+    stream : binary file
+        The document.
+    source : str
+        File name used in errors.
+    chunk_chars : int
+        How many bytes to read at a time.
+
+    Examples
+    --------
+    >>> doc = JsonStream(io.BytesIO(b'{"a": 1,\\n "items": [\\n {"x": 1},\\n {"x": 2}]}'), "d.json")
+    >>> for key in doc.iter_object():
+    ...     if key == "items":
+    ...         print([(line, item) for line, item in doc.iter_array()])
+    ...     else:
+    ...         print(key, doc.value())
+    a 1
+    [(3, {'x': 1}), (4, {'x': 2})]
+    >>> list(JsonStream(io.BytesIO(b'[{"x": 1},\\n {"x": '), "t.json").iter_array())
+    Traceback (most recent call last):
+    ...
+    influence.errors.SourceError: t.json:2: JSON must be complete (got end of file; ...
+    """
+
+    def __init__(self, stream: IO[bytes], source: str, *, chunk_chars: int = JSON_CHUNK_BYTES):
+        self._stream = stream
+        self.source = source
+        self._chunk = chunk_chars
+        self._decoder = codecs.getincrementaldecoder("utf-8-sig")()
+        self._json = json.JSONDecoder()
+        self._buffer = ""
+        self._position = 0
+        self._eof = False
+        self._raw_lines = 0
+        #: Line (from 1) of the current position.
+        self.line = 1
+
+    # -- buffer
+    def _fill(self) -> bool:
+        """Append the next chunk to the buffer; False at the end of the stream."""
+        if self._eof:
+            return False
+        try:
+            chunk = self._stream.read(self._chunk)
+        except _stream_errors() as err:
+            raise _unreadable(err, path=self.source, line=self._raw_lines + 1) from err
+        try:
+            text = self._decoder.decode(chunk, final=not chunk)
+        except UnicodeDecodeError as err:
+            line = self._raw_lines + chunk[: max(err.start, 0)].count(b"\n") + 1
+            raise _not_utf8(err.object, err.start, path=self.source, line=line) from err
+        self._raw_lines += chunk.count(b"\n")
+        if not chunk:
+            self._eof = True
+        self._buffer = self._buffer[self._position :] + text
+        self._position = 0
+        return bool(chunk)
+
+    def _advance(self, end: int) -> None:
+        self.line += self._buffer.count("\n", self._position, end)
+        self._position = end
+
+    def _peek(self) -> str:
+        """Skip white space; the next character, or ``""`` at the end of the document."""
+        while True:
+            self._advance(_WHITESPACE.match(self._buffer, self._position).end())
+            if self._position < len(self._buffer):
+                return self._buffer[self._position]
+            if not self._fill():
+                return ""
+
+    def _fail(self, message: str, line: int | None = None) -> SourceError:
+        return SourceError(message, path=self.source, line=self.line if line is None else line)
+
+    def _truncated(self) -> SourceError:
+        return self._fail("JSON must be complete (got end of file; the file is truncated)")
+
+    def _expect(self, char: str, what: str) -> None:
+        found = self._peek()
+        if found == "":
+            raise self._truncated()
+        if found != char:
+            raise self._fail(f"JSON must be {what} (got {found!r} where {char!r} was expected)")
+        self._advance(self._position + 1)
+
+    # -- values
+    def value(self) -> Any:
+        """Decode and return the next JSON value."""
+        if self._peek() == "":
+            raise self._truncated()
+        while True:
+            try:
+                value, end = self._json.raw_decode(self._buffer, self._position)
+            except json.JSONDecodeError as err:
+                near_end = err.pos >= len(self._buffer) - _TAIL
+                if (near_end or err.msg.startswith("Unterminated")) and self._fill():
+                    continue
+                line = self.line + self._buffer.count("\n", self._position, err.pos)
+                if self._eof and (near_end or err.msg.startswith("Unterminated")):
+                    raise self._truncated() from err
+                raise self._fail(f"JSON must be well-formed (got {err.msg})", line) from err
+            if end >= len(self._buffer) and self._fill():
+                continue  # a number may go on in the next chunk
+            self._advance(end)
+            return value
+
+    def iter_array(self) -> Iterator[tuple[int, Any]]:
+        """Yield ``(line, value)`` for each element of the next JSON array."""
+        self._expect("[", "an array")
+        if self._peek() == "]":
+            self._advance(self._position + 1)
+            return
+        while True:
+            self._peek()
+            line = self.line
+            yield line, self.value()
+            found = self._peek()
+            if found == ",":
+                self._advance(self._position + 1)
+            elif found == "]":
+                self._advance(self._position + 1)
+                return
+            elif found == "":
+                raise self._truncated()
+            else:
+                raise self._fail(
+                    f"JSON must be well-formed (got {found!r} where ',' or ']' was expected)"
+                )
+
+    def iter_object(self) -> Iterator[str]:
+        """Yield each key of the next JSON object; the caller must consume its value."""
+        self._expect("{", "an object")
+        if self._peek() == "}":
+            self._advance(self._position + 1)
+            return
+        while True:
+            if self._peek() != '"':
+                raise self._fail("JSON must be well-formed (got an object key that is no string)")
+            key = self.value()
+            self._expect(":", "well-formed")
+            yield key
+            found = self._peek()
+            if found == ",":
+                self._advance(self._position + 1)
+            elif found == "}":
+                self._advance(self._position + 1)
+                return
+            elif found == "":
+                raise self._truncated()
+            else:
+                raise self._fail(
+                    f"JSON must be well-formed (got {found!r} where ',' or '}}' was expected)"
+                )
+
+    def skip_to(self, text: str) -> bool:
+        """Move to the next occurrence of ``text`` (raw, not parsed); False when there is none.
+
+        Reads past a prefix that is not JSON, such as ``window.YTD.tweets.part0 =``
+        in an X/Twitter account archive.
+        """
+        while True:
+            at = self._buffer.find(text, self._position)
+            if at >= 0:
+                self._advance(at)
+                return True
+            self._advance(max(self._position, len(self._buffer) - len(text) + 1))
+            if not self._fill():
+                return False
+
+    def peek(self) -> str:
+        """The first character of the next value (``"{"``, ``"["``, ...), ``""`` at the end."""
+        return self._peek()
+
+    def finish(self) -> None:
+        """Check that nothing but white space follows the document."""
+        if self._peek() != "":
+            raise self._fail("JSON must hold one document (got more data after it)")
 
 
 def iter_json_array(
-    stream: IO[bytes], *, path: str, after: bytes | None = None
-) -> Iterable[tuple[int, object]]:
-    """Stream the elements of the first top-level JSON array of a file.
+    stream: IO[bytes], *, path: str, after: bytes | str | None = None
+) -> Iterator[tuple[int, object]]:
+    """Stream the elements of the first JSON array of a file (after ``after``, when given).
 
     Yields ``(line_number, element)``, the line being where the element
-    starts; one element is decoded at a time. Anything before the array is
-    skipped, which reads the account archive's ``window.YTD.tweets.part0 = [...]``
-    and, with ``after=b'"orderedItems"'``, the array under that key of an
-    ActivityPub collection.
+    starts; one element is decoded at a time (:class:`JsonStream`). Anything
+    before the array is skipped, which reads the account archive's
+    ``window.YTD.tweets.part0 = [...]`` and, with ``after='"orderedItems"'``,
+    the array under that key of an ActivityPub collection.
 
     Raises
     ------
     SourceError
-        ``<path>:<line>: text must be UTF-8 (...)``, ``JSON must be well-formed
-        (got ...)`` (a truncated file included), or ``file must contain a JSON
-        array (got none)``. A broken array cannot be resumed, so these always raise.
+        ``<path>:<line>: text must be UTF-8 (...)``, ``JSON must be complete
+        (got end of file; ...)``, ``JSON must be well-formed (got ...)`` or
+        ``file must contain a JSON array (got none)``. A broken array cannot
+        be resumed, so these always raise.
 
     Examples
     --------
@@ -544,94 +842,313 @@ def iter_json_array(
     >>> list(iter_json_array(io.BytesIO(b'[{"a": 1},\\n {"a": '), path="x.json"))
     Traceback (most recent call last):
     ...
-    influence.errors.SourceError: x.json:2: JSON must be well-formed (got a truncated value)
+    influence.errors.SourceError: x.json:2: JSON must be complete (got end of file; ...
     """
-    import codecs
-    import json
-    import re
+    document = JsonStream(stream, path)
+    marker = after.decode("utf-8") if isinstance(after, bytes) else after
+    if marker is not None and document.skip_to(marker):
+        document._advance(document._position + len(marker))
+    elif marker is not None:
+        raise SourceError("file must contain a JSON array (got none)", path=path)
+    if not document.skip_to("["):
+        raise SourceError("file must contain a JSON array (got none)", path=path)
+    yield from document.iter_array()
 
-    decoder = json.JSONDecoder()
-    text_decoder = codecs.getincrementaldecoder("utf-8")()
-    space = re.compile(r"[\s,]*")
-    state = {"buffer": "", "pos": 0, "line": 1, "eof": False, "first": True}
 
-    def more() -> bool:
-        """Append the next chunk (dropping what was consumed); False at the end."""
-        if state["eof"]:
-            return False
-        try:
-            chunk = stream.read(JSON_CHUNK_BYTES)
-        except _stream_errors() as err:
-            raise SourceError(
-                f"file must be readable (got {type(err).__name__}: {err})",
-                path=path,
-                line=state["line"],
-            ) from err
-        if state["first"]:
-            chunk = chunk.removeprefix(b"\xef\xbb\xbf")
-            state["first"] = False
-        state["eof"] = not chunk
-        rest = state["buffer"][state["pos"] :]
-        try:
-            text = text_decoder.decode(chunk, final=state["eof"])
-        except UnicodeDecodeError as err:
-            at = state["line"] + rest.count("\n") + chunk[: err.start].count(b"\n")
-            byte = chunk[err.start : err.start + 1].hex()
-            raise SourceError(
-                f"text must be UTF-8 (got byte 0x{byte})", path=path, line=at
-            ) from err
-        state["buffer"], state["pos"] = rest + text, 0
-        return True
+def located(records: Iterable) -> Iterator[tuple[int | str, object]]:
+    """``(locator, value)`` for each record: pairs pass through, bare values get ``record N``.
 
-    def advance(to: int) -> None:
-        state["line"] += state["buffer"].count("\n", state["pos"], to)
-        state["pos"] = to
+    For the ``scan_*`` functions, which take the ``(line, value)`` pairs of the
+    streaming readers or plain records (from 1).
 
-    # find the opening bracket (after the marker, when given)
-    marker = None if after is None else after.decode("utf-8")
-    while True:
-        buffer = state["buffer"]
-        if marker is not None:
-            at = buffer.find(marker, state["pos"])
-            if at >= 0:
-                advance(at + len(marker))
-                marker = None
-                continue
-            advance(max(len(buffer) - len(marker), state["pos"]))
+    Examples
+    --------
+    >>> list(located([(3, {"a": 1}), {"b": 2}]))
+    [(3, {'a': 1}), ('record 2', {'b': 2})]
+    """
+    for number, item in enumerate(records, start=1):
+        if isinstance(item, tuple) and len(item) == 2 and isinstance(item[0], (int, str)):
+            yield item
         else:
-            at = buffer.find("[", state["pos"])
-            if at >= 0:
-                advance(at + 1)
-                break
-            advance(len(buffer))
-        if not more():
-            raise SourceError("file must contain a JSON array (got none)", path=path)
-    while True:
-        buffer = state["buffer"]
-        advance(space.match(buffer, state["pos"]).end())
-        if state["pos"] >= len(buffer):
-            if more():
-                continue
-            raise SourceError(
-                "JSON must be well-formed (got a truncated array: no closing ])",
-                path=path,
-                line=state["line"],
-            )
-        if buffer[state["pos"]] == "]":
-            return
-        try:
-            value, end = decoder.raw_decode(buffer, state["pos"])
-        except json.JSONDecodeError as err:
-            if more():
-                continue
-            truncated = err.pos >= len(buffer.rstrip()) or err.msg.startswith("Unterminated")
-            raise SourceError(
-                f"JSON must be well-formed (got {'a truncated value' if truncated else err.msg})",
-                path=path,
-                line=state["line"]
-                + (0 if truncated else buffer.count("\n", state["pos"], err.pos)),
-            ) from err
-        if end == len(buffer) and more():
-            continue  # a number or literal may go on in the next chunk
-        yield state["line"], value
-        advance(end)
+            yield f"record {number}", item
+
+
+def load_json(stream: IO[bytes], *, path: str) -> Any:
+    """Decode a whole (small) JSON document: an API page, ``actor.json``.
+
+    Raises
+    ------
+    SourceError
+        With the line, as :class:`JsonStream` does.
+
+    Examples
+    --------
+    >>> load_json(io.BytesIO(b'{"a": [1, 2]}'), path="x.json")
+    {'a': [1, 2]}
+    >>> load_json(io.BytesIO(b'{"a": [1, 2]}\\n{}'), path="x.json")
+    Traceback (most recent call last):
+    ...
+    influence.errors.SourceError: x.json:2: JSON must hold one document (got more data after it)
+    """
+    document = JsonStream(stream, path)
+    value = document.value()
+    document.finish()
+    return value
+
+
+def head(path: str | Path, size: int = 1 << 16) -> bytes:
+    """The first bytes of the decompressed file, without a byte-order mark; ``b""`` when unreadable.
+
+    For ``sniff`` functions: never raises.
+
+    Examples
+    --------
+    >>> head("no/such/file.json")
+    b''
+    """
+    try:
+        with open_binary(path) as handle:
+            return handle.read(size).removeprefix(b"\xef\xbb\xbf")
+    except Exception:  # a file we cannot read is simply not ours
+        return b""
+
+
+def first_json_value(path: str | Path) -> object:
+    """The first JSON record of a file (NDJSON line or array element), or None; never raises.
+
+    For ``sniff`` functions. A file starting with ``[`` (or ``window.`` as in
+    ``tweets.js``) gives its first array element, one starting with ``{``
+    its first line.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "x.json"
+    >>> _ = path.write_text('window.YTD.tweets.part0 = [{"tweet": {}}]')
+    >>> first_json_value(path)
+    {'tweet': {}}
+    """
+    start = head(path).lstrip()
+    try:
+        if start[:1] == b"[" or start.startswith(b"window."):
+            with open_binary(path) as stream:
+                return next(iter(iter_json_array(stream, path=str(path))), (0, None))[1]
+        if start[:1] == b"{":
+            return next(iter(iter_ndjson([start.split(b"\n", 1)[0]], path=str(path))))[1]
+    except Exception:  # a file we cannot read is simply not ours
+        return None
+    return None
+
+
+# ---------------------------------------------------------------------------
+# Screening records and counting what is dropped.
+# ---------------------------------------------------------------------------
+
+#: ``read_stats`` reasons of records that ``on_error="raise"`` would have stopped at.
+SKIPPED_REASONS = ("malformed", "duplicate_id")
+
+
+def screen(
+    frame: pd.DataFrame,
+    checks: Sequence[tuple[str, np.ndarray, Callable[[int], str]]],
+    *,
+    on_error: OnError,
+    sources: Sequence[str] | np.ndarray | str,
+) -> tuple[np.ndarray, dict[str, int], str | None]:
+    """Apply per-row checks in order: raise at the first problem, or drop and count.
+
+    Parameters
+    ----------
+    frame : DataFrame
+        Rows with a ``_line`` column (the line or locator of each row).
+    checks : sequence of (reason, mask, describe)
+        ``mask`` marks the failing rows; ``describe(position)`` says what is
+        wrong with the row at that position. Reasons are ``read_stats`` reasons
+        (:data:`SKIPPED_REASONS` for records that break the format).
+    on_error : {"raise", "skip"}
+    sources : str or sequence of str
+        The file of each row (or one file for all), for the error.
+
+    Returns
+    -------
+    keep : ndarray of bool
+        The rows that passed every check.
+    dropped : dict
+        Count per reason (each row counted under its first failing check).
+    first : str or None
+        ``<file>:<line>: <message>`` of the first problem, for a note.
+
+    Raises
+    ------
+    SourceError
+        With ``on_error="raise"``, for the first row (in file order) failing a
+        check whose reason is in :data:`SKIPPED_REASONS`; other reasons
+        (``system_message``, ``bot``, ``duplicate`` ...) are always counted, not raised.
+
+    Examples
+    --------
+    >>> frame = pd.DataFrame({"id": ["1", None], "_line": [2, 3]})
+    >>> bad = frame["id"].isna().to_numpy()
+    >>> checks = [("malformed", bad, lambda pos: "id must be present (got missing)")]
+    >>> screen(frame, checks, on_error="skip", sources="x.json")
+    (array([ True, False]), {'malformed': 1}, 'x.json:3: id must be present (got missing)')
+    """
+    n = len(frame)
+    lines = frame[LINE].to_numpy() if n else np.array([], dtype=object)
+    failed = np.zeros(n, dtype=bool)
+    dropped: dict[str, int] = {}
+    problems: list[tuple[int, Callable[[int], str]]] = []
+    for reason, mask, describe in checks:
+        hits = np.asarray(mask, dtype=bool) & ~failed
+        if not hits.any():
+            continue
+        if reason in SKIPPED_REASONS:
+            problems.append((int(np.flatnonzero(hits)[0]), describe))
+        dropped[reason] = dropped.get(reason, 0) + int(hits.sum())
+        failed |= hits
+    first = None
+    if problems:
+        position, describe = min(problems, key=lambda item: item[0])
+        source = sources if isinstance(sources, str) else sources[position]
+        line = lines[position]
+        line = int(line) if isinstance(line, (int, np.integer)) else line
+        if on_error == "raise":
+            raise SourceError(describe(position), path=str(source), line=line)
+        first = f"{source}:{line}: {describe(position)}"
+    return ~failed, dropped, first
+
+
+def warn_skipped(stats: ReadStats) -> None:
+    """Warn once when ``stats`` holds records dropped as bad (:data:`SKIPPED_REASONS`).
+
+    Every ``read_*`` calls it once, right before :func:`assemble`, so a call
+    with ``on_error="skip"`` that dropped bad records gives exactly one
+    :class:`~influence.errors.InfluenceDataWarning`.
+
+    Examples
+    --------
+    >>> import warnings
+    >>> stats = ReadStats()
+    >>> stats.record("a.json", "messages", read=3, kept=1,
+    ...     dropped={"malformed": 1, "duplicate_id": 1})
+    >>> with warnings.catch_warnings(record=True) as caught:
+    ...     warnings.simplefilter("always")
+    ...     warn_skipped(stats)
+    >>> print(caught[0].message)  # doctest: +NORMALIZE_WHITESPACE
+    bad records were skipped (a.json: 1 malformed; a.json: 1 duplicate_id); the first of
+    each file is described in read_stats.notes
+    """
+    parts = []
+    for entry in stats.to_dict()["entries"]:
+        for reason in SKIPPED_REASONS:
+            if entry["dropped"].get(reason):
+                parts.append(f"{entry['source']}: {entry['dropped'][reason]} {reason}")
+    if parts:
+        warnings.warn(
+            "bad records were skipped (" + "; ".join(parts) + "); the first of each file is "
+            "described in read_stats.notes",
+            InfluenceDataWarning,
+            stacklevel=3,
+        )
+
+
+def got(values: pd.Series, position: int) -> str:
+    """``'missing'`` or the repr of the value at ``position``, for error messages.
+
+    Examples
+    --------
+    >>> got(pd.Series(["x", None]), 0), got(pd.Series(["x", None]), 1)
+    ("'x'", 'missing')
+    """
+    value = values.iloc[position]
+    return "missing" if value is None or value is pd.NA or value != value else repr(value)
+
+
+def blank(values: pd.Series) -> np.ndarray:
+    """True where a value is missing or blank.
+
+    Examples
+    --------
+    >>> blank(pd.Series(["a", " ", None])).tolist()
+    [False, True, True]
+    """
+    return (values.isna() | (values.astype(STRING).str.strip() == "")).to_numpy(bool)
+
+
+def empty_links() -> pd.DataFrame:
+    """A links table (:data:`LINK_COLUMNS`) with no rows."""
+    return pd.DataFrame({name: pd.Series([], dtype=object) for name in LINK_COLUMNS})
+
+
+# ---------------------------------------------------------------------------
+# Threads: the root of every reply chain.
+# ---------------------------------------------------------------------------
+
+
+def thread_roots(
+    message_id: pd.Series, parent_id: pd.Series, created_at: pd.Series
+) -> tuple[np.ndarray, np.ndarray]:
+    """Root id of each message's parent chain, and a mask of messages on looping chains.
+
+    The root is the first message of the chain, or the parent id where the
+    chain leaves the table (a reply to a message not in the dump). The parent
+    links form a functional graph (at most one parent each); every weakly
+    connected component has exactly one root or exactly one cycle. So the
+    root is found for all messages at once from the connected components, and
+    chains that loop terminate by construction: a loop's root is its earliest
+    message (``created_at``, then ``message_id``).
+
+    Parameters
+    ----------
+    message_id, parent_id : Series
+        Unique message ids and their parents (missing for none).
+    created_at : Series
+        Times, to pick the root of a loop.
+
+    Returns
+    -------
+    roots : ndarray of object
+    looping : ndarray of bool
+
+    Examples
+    --------
+    >>> ids = pd.Series(["1", "2", "3", "4"])
+    >>> parents = pd.Series(["x", "1", "2", None])
+    >>> roots, looping = thread_roots(ids, parents, pd.Series(pd.NaT, index=ids.index))
+    >>> roots.tolist(), looping.tolist()
+    (['x', 'x', 'x', '4'], [False, False, False, False])
+    """
+    ids = message_id.to_numpy(dtype=object)
+    count = len(ids)
+    parents = parent_id.to_numpy(dtype=object, na_value=None)
+    has_parent = parent_id.notna().to_numpy(bool)
+    target = pd.Index(ids).get_indexer(parents)
+    unknown = has_parent & (target < 0)
+    outside = pd.Index(pd.unique(parents[unknown]))
+    target[unknown] = count + outside.get_indexer(parents[unknown])
+    nodes = count + len(outside)
+    graph = coo_array(
+        (np.ones(int(has_parent.sum())), (np.flatnonzero(has_parent), target[has_parent])),
+        shape=(nodes, nodes),
+    )
+    components, label = connected_components(graph, directed=False)
+    is_root = np.ones(nodes, dtype=bool)
+    is_root[:count] = ~has_parent
+    root_of = np.full(components, -1)
+    root_of[label[is_root]] = np.flatnonzero(is_root)
+    root = root_of[label[:count]]
+    looping = root < 0
+    if looping.any():
+        members = pd.DataFrame(
+            {
+                "component": label[:count][looping],
+                "created_at": created_at.array[looping],
+                "message_id": ids[looping],
+                "position": np.flatnonzero(looping),
+            }
+        ).sort_values(["created_at", "message_id"], kind="stable")
+        earliest = members.drop_duplicates("component").set_index("component")["position"]
+        root_of[earliest.index.to_numpy()] = earliest.to_numpy()
+        root = root_of[label[:count]]
+    names = np.concatenate([ids, outside.to_numpy(dtype=object)])
+    return names[root], looping

@@ -36,19 +36,15 @@ What becomes what
     ``display_name`` (the server nickname, else the user name) and
     ``username``; the last occurrence in the files wins.
 
-Every file is streamed with :class:`JsonStream` (records are reduced to the
-fields above as they are read), so memory grows with the output tables, not
-with the export. :class:`JsonStream` and :func:`screen` are also used by the
-Slack and Discourse readers.
+Every file is streamed with :class:`~influence.sources._common.JsonStream`
+(records are reduced to the fields above as they are read), so memory grows
+with the output tables, not with the export.
 """
 
 from __future__ import annotations
 
-import codecs
-import json
 import re
-import warnings
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import IO, Any
 
@@ -56,339 +52,32 @@ import numpy as np
 import pandas as pd
 
 from influence.community import Community, ReadStats
-from influence.errors import InfluenceDataWarning, SourceError
+from influence.errors import SourceError
 from influence.schema import STRING, UTC, empty_messages
 from influence.sources._common import (
-    LINK_COLUMNS,
+    LINE,
+    JsonStream,
     OnError,
     assemble,
+    blank,
     check_on_error,
+    empty_links,
+    got,
+    head,
     normalize_ids,
     open_binary,
     parse_timestamps,
+    screen,
+    thread_roots,
+    warn_skipped,
 )
-from influence.sources.table import _thread_roots
 
-__all__ = [
-    "JsonStream",
-    "parse_discord",
-    "read_discord",
-    "scan_discord",
-    "screen",
-    "sniff",
-]
+__all__ = ["parse_discord", "read_discord", "scan_discord", "sniff"]
 
 PLATFORM = "discord"
-CHUNK_CHARS = 1 << 20
-LINE = "_line"
 #: Message types that are conversation; every other type is a system message.
 CONVERSATION_TYPES = ("Default", "Reply")
 _JSON_SUFFIXES = (".json", ".json.gz", ".json.bz2", ".json.xz", ".json.zst")
-_WHITESPACE = re.compile(r"[ \t\n\r]*")
-#: Longest tail of a buffer where a decode error may just mean "read more".
-_TAIL = 8
-
-
-# --------------------------------------------------------------------------- JSON streaming
-
-
-class JsonStream:
-    """Walk one JSON document from a binary stream, one value at a time, with line numbers.
-
-    The stream is decoded as UTF-8 (a byte-order mark is allowed) in chunks;
-    :meth:`iter_object` and :meth:`iter_array` step through containers so that
-    a large array is never held in memory, and :attr:`line` is the line where
-    the next value starts, for error messages. Every problem is a
-    :class:`~influence.errors.SourceError` naming ``source`` and the line.
-
-    Parameters
-    ----------
-    stream : binary file
-        The document.
-    source : str
-        File name used in errors.
-    chunk_chars : int
-        How many bytes to read at a time.
-
-    Examples
-    --------
-    >>> import io
-    >>> doc = JsonStream(io.BytesIO(b'{"a": 1,\\n "items": [\\n {"x": 1},\\n {"x": 2}]}'), "d.json")
-    >>> for key in doc.iter_object():
-    ...     if key == "items":
-    ...         print([(line, item) for line, item in doc.iter_array()])
-    ...     else:
-    ...         print(key, doc.value())
-    a 1
-    [(3, {'x': 1}), (4, {'x': 2})]
-    >>> list(JsonStream(io.BytesIO(b'[{"x": 1},\\n {"x": '), "t.json").iter_array())
-    Traceback (most recent call last):
-    ...
-    influence.errors.SourceError: t.json:2: JSON must be complete (got end of file; ...
-    """
-
-    def __init__(self, stream: IO[bytes], source: str, *, chunk_chars: int = CHUNK_CHARS):
-        self._stream = stream
-        self.source = source
-        self._chunk = chunk_chars
-        self._decoder = codecs.getincrementaldecoder("utf-8-sig")()
-        self._json = json.JSONDecoder()
-        self._buffer = ""
-        self._position = 0
-        self._eof = False
-        self._raw_lines = 0
-        #: Line (from 1) of the current position.
-        self.line = 1
-
-    # -- buffer
-    def _fill(self) -> bool:
-        """Append the next chunk to the buffer; False at the end of the stream."""
-        if self._eof:
-            return False
-        try:
-            chunk = self._stream.read(self._chunk)
-        except (OSError, EOFError, ValueError) as err:
-            raise SourceError(
-                f"file must be readable (got {type(err).__name__}: {err})",
-                path=self.source,
-                line=self._raw_lines + 1,
-            ) from err
-        try:
-            text = self._decoder.decode(chunk, final=not chunk)
-        except UnicodeDecodeError as err:
-            line = self._raw_lines + chunk[: max(err.start, 0)].count(b"\n") + 1
-            byte = err.object[err.start : err.start + 1].hex() if err.object else "?"
-            raise SourceError(
-                f"text must be UTF-8 (got byte 0x{byte}: {err.reason}); "
-                "convert the file, e.g. iconv -f latin1 -t utf-8",
-                path=self.source,
-                line=line,
-            ) from err
-        self._raw_lines += chunk.count(b"\n")
-        if not chunk:
-            self._eof = True
-        self._buffer = self._buffer[self._position :] + text
-        self._position = 0
-        return bool(chunk)
-
-    def _advance(self, end: int) -> None:
-        self.line += self._buffer.count("\n", self._position, end)
-        self._position = end
-
-    def _peek(self) -> str:
-        """Skip white space; the next character, or ``""`` at the end of the document."""
-        while True:
-            self._advance(_WHITESPACE.match(self._buffer, self._position).end())
-            if self._position < len(self._buffer):
-                return self._buffer[self._position]
-            if not self._fill():
-                return ""
-
-    def _fail(self, message: str, line: int | None = None) -> SourceError:
-        return SourceError(message, path=self.source, line=self.line if line is None else line)
-
-    def _truncated(self) -> SourceError:
-        return self._fail("JSON must be complete (got end of file; the file is truncated)")
-
-    def _expect(self, char: str, what: str) -> None:
-        found = self._peek()
-        if found == "":
-            raise self._truncated()
-        if found != char:
-            raise self._fail(f"JSON must be {what} (got {found!r} where {char!r} was expected)")
-        self._advance(self._position + 1)
-
-    # -- values
-    def value(self) -> Any:
-        """Decode and return the next JSON value."""
-        if self._peek() == "":
-            raise self._truncated()
-        while True:
-            try:
-                value, end = self._json.raw_decode(self._buffer, self._position)
-            except json.JSONDecodeError as err:
-                near_end = err.pos >= len(self._buffer) - _TAIL
-                if (near_end or err.msg.startswith("Unterminated")) and self._fill():
-                    continue
-                line = self.line + self._buffer.count("\n", self._position, err.pos)
-                if self._eof and (near_end or err.msg.startswith("Unterminated")):
-                    raise self._truncated() from err
-                raise self._fail(f"JSON must be well-formed (got {err.msg})", line) from err
-            if end >= len(self._buffer) and self._fill():
-                continue  # a number may go on in the next chunk
-            self._advance(end)
-            return value
-
-    def iter_array(self) -> Iterator[tuple[int, Any]]:
-        """Yield ``(line, value)`` for each element of the next JSON array."""
-        self._expect("[", "an array")
-        if self._peek() == "]":
-            self._advance(self._position + 1)
-            return
-        while True:
-            self._peek()
-            line = self.line
-            yield line, self.value()
-            found = self._peek()
-            if found == ",":
-                self._advance(self._position + 1)
-            elif found == "]":
-                self._advance(self._position + 1)
-                return
-            elif found == "":
-                raise self._truncated()
-            else:
-                raise self._fail(
-                    f"JSON must be well-formed (got {found!r} where ',' or ']' was expected)"
-                )
-
-    def iter_object(self) -> Iterator[str]:
-        """Yield each key of the next JSON object; the caller must consume its value."""
-        self._expect("{", "an object")
-        if self._peek() == "}":
-            self._advance(self._position + 1)
-            return
-        while True:
-            if self._peek() != '"':
-                raise self._fail("JSON must be well-formed (got an object key that is no string)")
-            key = self.value()
-            self._expect(":", "well-formed")
-            yield key
-            found = self._peek()
-            if found == ",":
-                self._advance(self._position + 1)
-            elif found == "}":
-                self._advance(self._position + 1)
-                return
-            elif found == "":
-                raise self._truncated()
-            else:
-                raise self._fail(
-                    f"JSON must be well-formed (got {found!r} where ',' or '}}' was expected)"
-                )
-
-    def peek(self) -> str:
-        """The first character of the next value (``"{"``, ``"["``, ...), ``""`` at the end."""
-        return self._peek()
-
-    def finish(self) -> None:
-        """Check that nothing but white space follows the document."""
-        if self._peek() != "":
-            raise self._fail("JSON must hold one document (got more data after it)")
-
-
-def head(path: Path, size: int = 1 << 16) -> bytes:
-    """The first bytes of the decompressed file (``b""`` when unreadable); never raises."""
-    try:
-        with open_binary(path) as handle:
-            return handle.read(size).removeprefix(b"\xef\xbb\xbf")
-    except Exception:  # a file we cannot read is simply not ours
-        return b""
-
-
-# --------------------------------------------------------------------------- screening
-
-
-def screen(
-    frame: pd.DataFrame,
-    checks: Sequence[tuple[str, np.ndarray, Callable[[int], str]]],
-    *,
-    on_error: OnError,
-    sources: Sequence[str] | np.ndarray | str,
-) -> tuple[np.ndarray, dict[str, int], str | None]:
-    """Apply per-row checks in order: raise at the first problem, or drop and count.
-
-    Parameters
-    ----------
-    frame : DataFrame
-        Rows with a ``_line`` column (the line or locator of each row).
-    checks : sequence of (reason, mask, describe)
-        ``mask`` marks the failing rows; ``describe(position)`` says what is
-        wrong with the row at that position. Reasons are ``read_stats`` reasons
-        (``malformed`` for records that break the format).
-    on_error : {"raise", "skip"}
-    sources : str or sequence of str
-        The file of each row (or one file for all), for the error.
-
-    Returns
-    -------
-    keep : ndarray of bool
-        The rows that passed every check.
-    dropped : dict
-        Count per reason (each row counted under its first failing check).
-    first : str or None
-        ``<file>:<line>: <message>`` of the first problem, for a note.
-
-    Raises
-    ------
-    SourceError
-        With ``on_error="raise"``, for the first row (in file order) failing a
-        ``malformed`` check;
-        other reasons (``system_message``, ``bot``, ...) are always counted, not raised.
-
-    Examples
-    --------
-    >>> frame = pd.DataFrame({"id": ["1", None], "_line": [2, 3]})
-    >>> bad = frame["id"].isna().to_numpy()
-    >>> checks = [("malformed", bad, lambda pos: "id must be present (got missing)")]
-    >>> screen(frame, checks, on_error="skip", sources="x.json")
-    (array([ True, False]), {'malformed': 1}, 'x.json:3: id must be present (got missing)')
-    """
-    n = len(frame)
-    lines = frame[LINE].to_numpy() if n else np.array([], dtype=object)
-    failed = np.zeros(n, dtype=bool)
-    dropped: dict[str, int] = {}
-    problems: list[tuple[int, Callable[[int], str]]] = []
-    for reason, mask, describe in checks:
-        hits = np.asarray(mask, dtype=bool) & ~failed
-        if not hits.any():
-            continue
-        if reason == "malformed":
-            problems.append((int(np.flatnonzero(hits)[0]), describe))
-        dropped[reason] = dropped.get(reason, 0) + int(hits.sum())
-        failed |= hits
-    first = None
-    if problems:
-        position, describe = min(problems, key=lambda item: item[0])
-        source = sources if isinstance(sources, str) else sources[position]
-        line = lines[position]
-        line = int(line) if isinstance(line, (int, np.integer)) else line
-        if on_error == "raise":
-            raise SourceError(describe(position), path=str(source), line=line)
-        first = (position, f"{source}:{line}: {describe(position)}")
-    return ~failed, dropped, None if first is None else first[1]
-
-
-def warn_skipped(stats: ReadStats, reasons: Sequence[str] = ("malformed",)) -> None:
-    """Warn once when ``stats`` holds records dropped for one of ``reasons``."""
-    parts = []
-    for entry in stats.to_dict()["entries"]:
-        for reason in reasons:
-            if entry["dropped"].get(reason):
-                parts.append(f"{entry['source']}: {entry['dropped'][reason]} {reason}")
-    if parts:
-        warnings.warn(
-            "bad records were skipped (" + "; ".join(parts) + "); the first of each file is "
-            "described in read_stats.notes",
-            InfluenceDataWarning,
-            stacklevel=3,
-        )
-
-
-def got(values: pd.Series, position: int) -> str:
-    """``'missing'`` or the repr of the value at ``position``, for error messages."""
-    value = values.iloc[position]
-    return "missing" if value is None or value is pd.NA or value != value else repr(value)
-
-
-def blank(values: pd.Series) -> np.ndarray:
-    """True where a value is missing or blank."""
-    return (values.isna() | (values.astype(STRING).str.strip() == "")).to_numpy(bool)
-
-
-def empty_links() -> pd.DataFrame:
-    """A links table with no rows."""
-    return pd.DataFrame({name: pd.Series([], dtype=object) for name in LINK_COLUMNS})
 
 
 def json_files(folder: Path) -> list[Path]:
@@ -676,7 +365,7 @@ def parse_discord(
     messages = pd.concat(message_parts, ignore_index=True) if message_parts else None
     if messages is None or messages.empty:
         messages = empty_messages()
-    threads, _looping = _thread_roots(
+    threads, _looping = thread_roots(
         messages["message_id"], messages["parent_id"], messages["created_at"]
     )
     messages["thread_id"] = pd.array(threads, dtype=STRING)

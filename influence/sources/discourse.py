@@ -70,20 +70,18 @@ from influence.community import Community, ReadStats
 from influence.errors import SourceError
 from influence.schema import STRING, UTC, empty_messages
 from influence.sources._common import (
-    OnError,
-    assemble,
-    check_on_error,
-    normalize_ids,
-    open_binary,
-    parse_timestamps,
-)
-from influence.sources.discord import (
     LINE,
     JsonStream,
+    OnError,
+    assemble,
     blank,
+    check_on_error,
     empty_links,
     got,
     head,
+    normalize_ids,
+    open_binary,
+    parse_timestamps,
     screen,
     warn_skipped,
 )
@@ -258,7 +256,8 @@ def _add_post(columns: dict[str, list], record: Any, line: int) -> None:
     record = record if isinstance(record, dict) else {}
     raw, cooked = record.get("raw"), record.get("cooked")
     likes = record.get("like_count")
-    for action in record.get("actions_summary") or ():
+    actions = record.get("actions_summary")
+    for action in actions if isinstance(actions, list) else ():
         if isinstance(action, dict) and action.get("id") == LIKE:
             likes = action.get("count", likes)
     _add_row(

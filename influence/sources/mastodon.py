@@ -43,7 +43,6 @@ from __future__ import annotations
 
 import html
 import re
-import warnings
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
@@ -51,16 +50,20 @@ import numpy as np
 import pandas as pd
 
 from influence.community import Community, ReadStats
-from influence.errors import InfluenceDataWarning, SourceError
+from influence.errors import SourceError
 from influence.schema import STRING, UTC
 from influence.sources._common import (
-    LINK_COLUMNS,
     OnError,
     assemble,
     check_on_error,
+    empty_links,
     iter_json_array,
+    load_json,
+    located,
     open_binary,
     parse_timestamps,
+    thread_roots,
+    warn_skipped,
 )
 
 __all__ = ["parse_actor", "parse_mastodon", "read_mastodon", "sniff"]
@@ -181,7 +184,7 @@ def read_mastodon(path: str | Path, *, on_error: OnError = "raise") -> Community
         stats.note("actor.json: absent; the account has no display name or profile")
     else:
         with open_binary(actor_file) as stream:
-            data = _load_document(stream, actor_file.name)
+            data = load_json(stream, path=actor_file.name)
         actor = parse_actor(data, source=actor_file.name)
     for unused in ("likes", "bookmarks"):
         if _find(folder, unused) is not None:
@@ -196,7 +199,7 @@ def read_mastodon(path: str | Path, *, on_error: OnError = "raise") -> Community
     messages, links, users = parse_mastodon(
         {source: columns}, actor=actor, on_error=on_error, stats=stats
     )
-    _warn_skipped(stats)
+    warn_skipped(stats)
     return assemble(
         messages,
         links=links,
@@ -206,39 +209,6 @@ def read_mastodon(path: str | Path, *, on_error: OnError = "raise") -> Community
         name=folder.resolve().name,
         profile_url="{user_id}",
     )
-
-
-def _load_document(stream, source: str) -> object:
-    import json
-
-    data = stream.read()
-    try:
-        return json.loads(data)
-    except UnicodeDecodeError as err:
-        raise SourceError(
-            f"text must be UTF-8 (got byte 0x{data[err.start : err.start + 1].hex()})",
-            path=source,
-            line=data[: err.start].count(b"\n") + 1,
-        ) from err
-    except json.JSONDecodeError as err:
-        raise SourceError(
-            f"JSON must be well-formed (got {err.msg})", path=source, line=err.lineno
-        ) from err
-
-
-def _warn_skipped(stats: ReadStats) -> None:
-    parts = []
-    for entry in stats.to_dict()["entries"]:
-        bad = sum(entry["dropped"].get(r, 0) for r in ("malformed", "duplicate_id"))
-        if bad:
-            parts.append(f"{entry['source']}: {bad} {entry['table']}")
-    if parts:
-        warnings.warn(
-            "bad records were skipped (" + "; ".join(parts) + "); the first of each is "
-            "described in read_stats.notes",
-            InfluenceDataWarning,
-            stacklevel=3,
-        )
 
 
 def _strip(text: object) -> str | None:
@@ -318,11 +288,7 @@ def scan_activities(
     add = {name: columns[name].append for name in _COLUMNS}
     malformed = other = 0
     first: str | None = None
-    for number, item in enumerate(records, start=1):
-        if isinstance(item, tuple) and len(item) == 2 and isinstance(item[0], (int, str)):
-            locator, value = item
-        else:
-            locator, value = f"record {number}", item
+    for locator, value in located(records):
         try:
             row = _activity(value)
         except _Bad as bad:
@@ -526,7 +492,8 @@ def parse_mastodon(
     thread = thread.where(~is_share, table["boosted"].astype(STRING))
     missing = thread.isna().to_numpy(bool)
     if missing.any():
-        thread = thread.where(~missing, _roots(ids, parent))
+        roots, _looping = thread_roots(ids, parent, table["created_at"])
+        thread = thread.where(~missing, pd.Series(roots, index=thread.index, dtype=STRING))
     messages = pd.DataFrame(
         {
             "message_id": ids,
@@ -544,20 +511,6 @@ def parse_mastodon(
     links, mentioned = _links(table)
     users = _users(actor, mentioned)
     return messages, links, users
-
-
-def _roots(ids: pd.Series, parent: pd.Series) -> pd.Series:
-    """Root of each note's reply chain among ``ids`` (the missing note when it leaves them)."""
-    up = pd.Series(parent.to_numpy(), index=ids.to_numpy())
-    up = up[~up.index.duplicated()]
-    root = parent.where(parent.notna(), ids)
-    for _ in range(64):
-        nxt = pd.Series(up.reindex(root.to_numpy()).to_numpy(), index=root.index, dtype=STRING)
-        nxt = nxt.where(nxt.notna(), root)
-        if (nxt == root).all():
-            break
-        root = nxt
-    return root.astype(STRING)
 
 
 def _links(table: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -601,7 +554,7 @@ def _links(table: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
             )
         )
     if not parts:
-        links = pd.DataFrame({name: pd.Series([], dtype=object) for name in LINK_COLUMNS})
+        links = empty_links()
         return links, mentioned
     links = pd.concat(parts, ignore_index=True)
     for name in ("source", "source_message_id", "target", "target_message_id", "message_id"):

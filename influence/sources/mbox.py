@@ -55,6 +55,7 @@ import email.policy
 import email.utils
 import hashlib
 import re
+import warnings
 from collections.abc import Iterator, Sequence
 from datetime import UTC as DATETIME_UTC
 from pathlib import Path
@@ -64,11 +65,21 @@ import numpy as np
 import pandas as pd
 
 from influence.community import Community, ReadStats
-from influence.errors import SourceError
+from influence.errors import InfluenceDataWarning, SourceError
 from influence.schema import STRING, UTC, empty_messages
-from influence.sources._common import OnError, assemble, check_on_error, open_binary
-from influence.sources.discord import LINE, blank, got, head, screen, warn_skipped
-from influence.sources.table import _thread_roots
+from influence.sources._common import (
+    LINE,
+    OnError,
+    assemble,
+    blank,
+    check_on_error,
+    got,
+    head,
+    open_binary,
+    screen,
+    thread_roots,
+    warn_skipped,
+)
 
 __all__ = ["iter_mbox", "parse_mbox", "pseudonym", "read_mbox", "scan_mbox", "sniff"]
 
@@ -77,6 +88,7 @@ _ID = re.compile(r"<([^<>]*)>")
 _HEADER_LINE = re.compile(rb"^[\x21-\x39\x3b-\x7e]+:")
 _OBFUSCATED = re.compile(r"^\s*([^\s@<>()]+) at ([^\s@<>()]+\.[^\s@<>()]+)(.*)$")
 _PREFIX = re.compile(r"\[([^\[\]]+)\]")
+_MIN_YEAR, _MAX_YEAR = 1678, 2261  # the years datetime64[ns] can hold whole
 _FIELDS = (
     "message_id",
     "synthetic_id",
@@ -203,6 +215,12 @@ def _header(message: email.message.EmailMessage, name: str) -> str | None:
     return None if value is None else str(value)
 
 
+def _text_header(message: email.message.EmailMessage, name: str) -> str | None:
+    """A header as text without surrogate escapes (undeclared 8-bit bytes repaired)."""
+    value = _header(message, name)
+    return None if value is None else _repair(value)[0]
+
+
 def _raw_header(message: email.message.EmailMessage, name: str) -> str:
     """The first raw value of a header, unfolded, encoded words left as they are."""
     for key, value in message.raw_items():
@@ -258,8 +276,7 @@ def _body_length(message: email.message.EmailMessage) -> int:
 def _add_message(columns: dict[str, list], number: int, line: int, data: bytes) -> None:
     """Reduce one message to the kept fields (a per-record loop in the parser)."""
     message = email.message_from_bytes(data, policy=email.policy.default)
-    not_utf8 = False
-    sender = _raw_header(message, "From")
+    sender, not_utf8 = _repair(_raw_header(message, "From"))
     obfuscated = _OBFUSCATED.match(sender) if "@" not in sender else None
     if obfuscated:
         sender = f"{obfuscated.group(1)}@{obfuscated.group(2)}{obfuscated.group(3)}"
@@ -267,9 +284,12 @@ def _add_message(columns: dict[str, list], number: int, line: int, data: bytes) 
     name, bad = _repair(_decode_words(name).strip())
     not_utf8 |= bad
     address = address.strip().lower() if "@" in address else ""
-    identifier = _ids(_header(message, "Message-ID"))
-    parent = _ids(_header(message, "In-Reply-To"))[:1] or _ids(_header(message, "References"))[-1:]
-    date = _header(message, "Date")
+    identifier = _ids(_text_header(message, "Message-ID"))
+    parent = (
+        _ids(_text_header(message, "In-Reply-To"))[:1]
+        or _ids(_text_header(message, "References"))[-1:]
+    )
+    date = _text_header(message, "Date")
     created = None
     if date:
         try:
@@ -280,6 +300,8 @@ def _add_message(columns: dict[str, list], number: int, line: int, data: bytes) 
         created = (
             created.replace(tzinfo=DATETIME_UTC) if created.tzinfo is None else created
         ).astimezone(DATETIME_UTC)
+        if not _MIN_YEAR <= created.year <= _MAX_YEAR:  # beyond datetime64[ns]: malformed
+            created = None
     list_id, bad = _repair(_header(message, "List-Id") or "")
     not_utf8 |= bad
     subject, bad = _repair(_header(message, "Subject") or "")
@@ -449,7 +471,14 @@ def parse_mbox(
     parent = rows["parent"].astype(STRING)
     message_id = rows["message_id"].astype(STRING)
     created = pd.to_datetime(rows["created_at"], utc=True).astype(UTC)
-    threads, _looping = _thread_roots(message_id, parent, created)
+    threads, looping = thread_roots(message_id, parent, created)
+    if looping.any():
+        text = (
+            f"{int(looping.sum())} messages have an In-Reply-To chain that loops; each such "
+            "thread is named after its earliest message"
+        )
+        stats.note(text)
+        warnings.warn(text, InfluenceDataWarning, stacklevel=3)
     messages = pd.DataFrame(
         {
             "message_id": message_id,

@@ -51,7 +51,6 @@ flagged ``is_bot``; how many messages they wrote is written in
 from __future__ import annotations
 
 import re
-import warnings
 from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 
@@ -59,17 +58,22 @@ import numpy as np
 import pandas as pd
 
 from influence.community import Community, ReadStats
-from influence.errors import InfluenceDataWarning, SourceError
+from influence.errors import SourceError
 from influence.schema import STRING, UTC
 from influence.sources._common import (
-    LINK_COLUMNS,
     OnError,
     assemble,
     check_on_error,
+    empty_links,
+    first_json_value,
+    head,
     iter_json_array,
     iter_ndjson,
+    load_json,
+    located,
     open_binary,
     parse_timestamps,
+    warn_skipped,
 )
 
 __all__ = ["BOTS", "parse_reddit", "read_reddit", "scan_things", "sniff"]
@@ -166,7 +170,7 @@ def _files(folder: Path) -> list[Path]:
 
 
 def _looks_reddit(path: Path) -> bool:
-    first = _first_record(path)
+    first = first_json_value(path)
     if isinstance(first, list):
         first = first[0] if first else None
     if not isinstance(first, dict):
@@ -177,32 +181,6 @@ def _looks_reddit(path: Path) -> bool:
     if first.get("kind") in ("t1", "t3") and isinstance(first.get("data"), dict):
         first = first["data"]
     return "subreddit" in first and ("link_id" in first or "selftext" in first)
-
-
-def _first_record(path: Path) -> object:
-    """The first JSON value of a file (NDJSON line or array element), or None."""
-    try:
-        with open_binary(path) as stream:
-            head = stream.read(1 << 16).lstrip(b"\xef\xbb\xbf \t\r\n")
-        if head[:1] == b"[":
-            with open_binary(path) as stream:
-                return next(iter(iter_json_array(stream, path=str(path))), (0, None))[1]
-        if head[:1] == b"{":
-            for _line, value in iter_ndjson(_Head(head), path=str(path)):
-                return value
-    except Exception:  # a file we cannot read is simply not ours
-        return None
-    return None
-
-
-class _Head:
-    """The first line of some bytes, as a one-line stream."""
-
-    def __init__(self, head: bytes) -> None:
-        self._lines = [head.split(b"\n", 1)[0]]
-
-    def __iter__(self) -> Iterator[bytes]:
-        return iter(self._lines)
 
 
 def read_reddit(path: str | Path, *, on_error: OnError = "raise") -> Community:
@@ -266,7 +244,7 @@ def read_reddit(path: str | Path, *, on_error: OnError = "raise") -> Community:
             columns["_first"][0] = columns["_first"][0] or str(problems[0])
         scanned[source] = columns
     messages, links, users = parse_reddit(scanned, on_error=on_error, stats=stats)
-    _warn_skipped(stats)
+    warn_skipped(stats)
     return assemble(
         messages,
         links=links,
@@ -285,68 +263,17 @@ def _records(
 
     Lines that are not UTF-8 or not JSON go to ``problems`` with ``on_error="skip"``.
     """
+    start = head(file).lstrip()  # a corrupt stream is reported with a line below
     with open_binary(file) as stream:
-        try:
-            head = stream.read(1 << 16)
-        except Exception:  # reported with a line by the streaming reader below
-            head = b""
-    head = head.lstrip(b"\xef\xbb\xbf \t\r\n")
-    with open_binary(file) as stream:
-        if head[:1] == b"[":
+        if start[:1] == b"[":
             for number, (_line, value) in enumerate(iter_json_array(stream, path=source), 1):
                 yield f"record {number}", value
             return
-        first = head.split(b"\n", 1)[0]
-        if head[:1] == b"{" and not _whole_line(first):
-            # a pretty-printed document (an API page): small, parsed whole
-            for number, value in enumerate(_document(stream, source), 1):
-                yield f"record {number}", value
+        if start[:1] == b"{" and first_json_value(file) is None:
+            # not one object per line: a pretty-printed document (an API page), small
+            yield "record 1", load_json(stream, path=source)
             return
         yield from iter_ndjson(stream, path=source, on_error=on_error, problems=problems)
-
-
-def _whole_line(first: bytes) -> bool:
-    import json
-
-    try:
-        json.loads(first)
-    except ValueError:
-        return False
-    return True
-
-
-def _document(stream, source: str) -> Iterator[object]:
-    import json
-
-    data = stream.read()
-    try:
-        value = json.loads(data)
-    except UnicodeDecodeError as err:
-        raise SourceError(
-            f"text must be UTF-8 (got byte 0x{data[err.start : err.start + 1].hex()})",
-            path=source,
-            line=data[: err.start].count(b"\n") + 1,
-        ) from err
-    except json.JSONDecodeError as err:
-        raise SourceError(
-            f"JSON must be well-formed (got {err.msg})", path=source, line=err.lineno
-        ) from err
-    yield value
-
-
-def _warn_skipped(stats: ReadStats) -> None:
-    parts = []
-    for entry in stats.to_dict()["entries"]:
-        bad = sum(entry["dropped"].get(r, 0) for r in ("malformed", "duplicate_id"))
-        if bad:
-            parts.append(f"{entry['source']}: {bad} {entry['table']}")
-    if parts:
-        warnings.warn(
-            "bad records were skipped (" + "; ".join(parts) + "); the first of each is "
-            "described in read_stats.notes",
-            InfluenceDataWarning,
-            stacklevel=3,
-        )
 
 
 # --------------------------------------------------------------------------- scanning
@@ -423,11 +350,7 @@ def scan_things(
     add = {name: columns[name].append for name in _COLUMNS}
     malformed = more = 0
     first: str | None = None
-    for number, item in enumerate(records, start=1):
-        if isinstance(item, tuple) and len(item) == 2 and isinstance(item[0], (int, str)):
-            locator, value = item
-        else:
-            locator, value = f"record {number}", item
+    for locator, value in located(records):
         for data, wrapped in _things(value):
             if wrapped == "more":
                 more += 1
@@ -458,6 +381,23 @@ def _text(value: object) -> str:
     return value if isinstance(value, str) else ""
 
 
+def _json_type(value: object) -> str:
+    return {dict: "object", list: "array", bool: "boolean"}.get(type(value), type(value).__name__)
+
+
+def _is_number(value: object) -> bool:
+    """True for JSON numbers and numeric strings ("5"); false for booleans and the rest."""
+    if isinstance(value, bool):
+        return False
+    if isinstance(value, (int, float)):
+        return True
+    try:
+        float(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return False
+    return True
+
+
 def _thing(data: object, wrapped: str | None) -> tuple:
     """One Reddit comment or submission -> the values of :data:`_COLUMNS` (without ``_line``)."""
     if not isinstance(data, dict):
@@ -475,6 +415,12 @@ def _thing(data: object, wrapped: str | None) -> tuple:
     prefix = "t1_" if kind == "comment" else "t3_"
     name = data.get("name")
     ident = data.get("id")
+    for field, value in (("id", ident), ("author", data.get("author"))):
+        if isinstance(value, (dict, list, bool)):
+            raise _Bad(f"{field} must be a string (got a JSON {_json_type(value)})")
+    score = data.get("score")
+    if score is not None and not _is_number(score):
+        raise _Bad(f"score must be a number (got {score!r:.40})")
     if isinstance(name, str) and name.startswith(prefix):
         message_id = name
     elif ident is not None and str(ident).strip():
@@ -764,7 +710,7 @@ def _links(table: pd.DataFrame, messages: pd.DataFrame, users: pd.DataFrame) -> 
             )
         )
     if not parts:
-        return pd.DataFrame({name: pd.Series([], dtype=object) for name in LINK_COLUMNS})
+        return empty_links()
     links = pd.concat(parts, ignore_index=True)
     for name in ("source", "source_message_id", "target", "target_message_id", "message_id"):
         links[name] = links[name].astype(STRING)

@@ -63,18 +63,16 @@ from influence.community import Community, ReadStats
 from influence.errors import SourceError
 from influence.schema import STRING, UTC
 from influence.sources._common import (
-    OnError,
-    assemble,
-    check_on_error,
-    normalize_ids,
-    open_binary,
-)
-from influence.sources.discord import (
     LINE,
     JsonStream,
+    OnError,
+    assemble,
     blank,
+    check_on_error,
     empty_links,
     got,
+    normalize_ids,
+    open_binary,
     screen,
     warn_skipped,
 )

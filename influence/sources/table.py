@@ -35,8 +35,6 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from scipy.sparse import coo_array
-from scipy.sparse.csgraph import connected_components
 
 from influence.community import Community, ReadStats
 from influence.errors import InfluenceDataWarning, SourceError
@@ -46,9 +44,12 @@ from influence.sources._common import (
     OnError,
     assemble,
     check_on_error,
+    head,
     normalize_ids,
     open_binary,
     parse_timestamps,
+    thread_roots,
+    warn_skipped,
 )
 
 __all__ = ["EDGE_FIELDS", "MESSAGE_FIELDS", "parse_table", "read_table", "sniff"]
@@ -120,7 +121,7 @@ def sniff(path: str | Path) -> bool:
         return False
     suffix = _inner_suffix(path)
     if suffix == ".json":
-        return _head(path)[:1] == b"{"
+        return head(path, 4096).lstrip()[:1] == b"{"
     return suffix in _LAYOUTS
 
 
@@ -175,6 +176,12 @@ def read_table(
     """
     on_error = check_on_error(on_error)
     path = Path(path)
+    if path.is_dir():
+        raise SourceError(
+            "a table must be one file (got a folder); give the CSV, TSV, Parquet or "
+            "NDJSON file itself",
+            path=str(path),
+        )
     layout = _layout(path)
     if layout == "parquet":
         frame, lines = _load_parquet(path)
@@ -182,7 +189,9 @@ def read_table(
         frame, lines = _load_json_lines(path)
     else:
         frame, lines = _load_delimited(path, layout)
-    return parse_table(frame, path=str(path), mapping=mapping, on_error=on_error, lines=lines)
+    community = parse_table(frame, path=str(path), mapping=mapping, on_error=on_error, lines=lines)
+    warn_skipped(community.read_stats)
+    return community
 
 
 def _inner_suffix(path: Path) -> str:
@@ -192,34 +201,26 @@ def _inner_suffix(path: Path) -> str:
     return suffixes[-1] if suffixes else ""
 
 
-def _head(path: Path, size: int = 4096) -> bytes:
-    """The first bytes of the decompressed file, without BOM and leading blanks."""
-    try:
-        with open_binary(path) as handle:
-            head = handle.read(size)
-    except Exception:  # a file we cannot read is simply not ours
-        return b""
-    return head.removeprefix(b"\xef\xbb\xbf").lstrip()
-
-
 def _layout(path: Path) -> str:
     """``","``, ``"\\t"``, ``"parquet"`` or ``"ndjson"``."""
     known = _LAYOUTS.get(_inner_suffix(path))
     if known is not None:
         return known
-    head = _head(path)
-    if head.startswith(b"PAR1"):
+    start = head(path, 4096).lstrip()
+    if start.startswith(b"PAR1"):
         return "parquet"
-    if head.startswith(b"{"):
+    if start.startswith(b"{"):
         return "ndjson"
-    first = head.split(b"\n", 1)[0]
+    first = start.split(b"\n", 1)[0]
     return "\t" if b"\t" in first and b"," not in first else ","
 
 
 def _load_delimited(path: Path, sep: str) -> tuple[pd.DataFrame, Sequence]:
     what = "TSV" if sep == "\t" else "CSV"
     try:
-        with open_binary(path) as handle:
+        with open_binary(path) as handle, warnings.catch_warnings():
+            # a first row longer than the header would silently become the index
+            warnings.simplefilter("error", pd.errors.ParserWarning)
             frame = pd.read_csv(
                 handle,
                 sep=sep,
@@ -227,7 +228,15 @@ def _load_delimited(path: Path, sep: str) -> tuple[pd.DataFrame, Sequence]:
                 keep_default_na=False,
                 na_filter=False,
                 encoding="utf-8-sig",
+                index_col=False,
             )
+    except pd.errors.ParserWarning as err:
+        raise SourceError(
+            f"{what} rows must have at most as many fields as the header "
+            "(got more on the first row)",
+            path=str(path),
+            line=2,
+        ) from err
     except pd.errors.EmptyDataError:
         frame = pd.DataFrame()
     except UnicodeDecodeError as err:
@@ -703,7 +712,7 @@ def _parse_messages(table: pd.DataFrame, context: _Context) -> Community:
     thread_id = _optional_ids(rows, "thread_id")
     no_thread = thread_id.isna().to_numpy(bool)
     if no_thread.any():
-        roots, looping = _thread_roots(message_id, parent_id, created_at)
+        roots, looping = thread_roots(message_id, parent_id, created_at)
         thread_id = thread_id.mask(no_thread, pd.Series(roots, index=rows.index, dtype=STRING))
         looping &= no_thread
         if looping.any():
@@ -747,53 +756,6 @@ def _optional_ids(rows: pd.DataFrame, column: str) -> pd.Series:
     if column in rows.columns:
         return normalize_ids(rows[column])
     return pd.Series(pd.NA, index=rows.index, dtype=STRING)
-
-
-def _thread_roots(
-    message_id: pd.Series, parent_id: pd.Series, created_at: pd.Series
-) -> tuple[np.ndarray, np.ndarray]:
-    """Root id of each message's parent chain, and a mask of messages on looping chains.
-
-    The parent links form a functional graph (at most one parent each); every
-    weakly connected component has exactly one root (a message without parent,
-    or a parent absent from the table) or exactly one cycle. So the root is
-    found for all messages at once from the connected components, and chains
-    that loop terminate by construction.
-    """
-    ids = message_id.to_numpy(dtype=object)
-    count = len(ids)
-    parents = parent_id.to_numpy(dtype=object, na_value=None)
-    has_parent = parent_id.notna().to_numpy(bool)
-    target = pd.Index(ids).get_indexer(parents)
-    unknown = has_parent & (target < 0)
-    outside = pd.Index(pd.unique(parents[unknown]))
-    target[unknown] = count + outside.get_indexer(parents[unknown])
-    nodes = count + len(outside)
-    graph = coo_array(
-        (np.ones(int(has_parent.sum())), (np.flatnonzero(has_parent), target[has_parent])),
-        shape=(nodes, nodes),
-    )
-    components, label = connected_components(graph, directed=False)
-    is_root = np.ones(nodes, dtype=bool)
-    is_root[:count] = ~has_parent
-    root_of = np.full(components, -1)
-    root_of[label[is_root]] = np.flatnonzero(is_root)
-    root = root_of[label[:count]]
-    looping = root < 0
-    if looping.any():
-        members = pd.DataFrame(
-            {
-                "component": label[:count][looping],
-                "created_at": created_at.array[looping],
-                "message_id": ids[looping],
-                "position": np.flatnonzero(looping),
-            }
-        ).sort_values(["created_at", "message_id"], kind="stable")
-        earliest = members.drop_duplicates("component").set_index("component")["position"]
-        root_of[earliest.index.to_numpy()] = earliest.to_numpy()
-        root = root_of[label[:count]]
-    names = np.concatenate([ids, outside.to_numpy(dtype=object)])
-    return names[root], looping
 
 
 def _mention_links(

@@ -58,7 +58,6 @@ this way. A reply is never counted twice among the kept interactions.
 from __future__ import annotations
 
 import re
-import warnings
 from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 
@@ -66,17 +65,22 @@ import numpy as np
 import pandas as pd
 
 from influence.community import Community, ReadStats
-from influence.errors import InfluenceDataWarning, SourceError
+from influence.errors import SourceError
 from influence.schema import STRING, UTC
 from influence.sources._common import (
-    LINK_COLUMNS,
     OnError,
     assemble,
     check_on_error,
+    empty_links,
+    first_json_value,
+    head,
     iter_json_array,
     iter_ndjson,
+    located,
     open_binary,
     parse_timestamps,
+    thread_roots,
+    warn_skipped,
 )
 
 __all__ = ["parse_twitter", "read_twitter", "scan_tweets", "sniff"]
@@ -157,16 +161,7 @@ def _archive_files(folder: Path) -> list[Path]:
 
 
 def _looks_twitter(path: Path) -> bool:
-    try:
-        with open_binary(path) as stream:
-            head = stream.read(1 << 16).lstrip(b"\xef\xbb\xbf \t\r\n")
-        if head[:1] == b"[":
-            with open_binary(path) as stream:
-                first = next(iter(iter_json_array(stream, path=str(path))), (0, None))[1]
-        else:
-            first = next(iter(iter_ndjson([head.split(b"\n", 1)[0]], path=str(path))))[1]
-    except Exception:  # a file we cannot read is simply not ours
-        return False
+    first = first_json_value(path)
     if not isinstance(first, dict):
         return False
     if "tweet" in first and isinstance(first["tweet"], dict):
@@ -255,7 +250,7 @@ def read_twitter(path: str | Path, *, on_error: OnError = "raise") -> Community:
     if owner is not None:
         users.append(owner)
     messages, links, user_table = parse_twitter(tweets, users=users, on_error=on_error, stats=stats)
-    _warn_skipped(stats)
+    warn_skipped(stats)
     return assemble(
         messages,
         links=links,
@@ -270,14 +265,9 @@ def read_twitter(path: str | Path, *, on_error: OnError = "raise") -> Community:
 def _records(
     file: Path, source: str, on_error: OnError, problems: list[SourceError]
 ) -> Iterator[tuple[int, object]]:
+    start = head(file).lstrip()  # a corrupt stream is reported with a line below
     with open_binary(file) as stream:
-        try:
-            head = stream.read(1 << 16)
-        except Exception:  # reported with a line by the streaming reader below
-            head = b""
-    head = head.lstrip(b"\xef\xbb\xbf \t\r\n")
-    with open_binary(file) as stream:
-        if head[:1] == b"[" or head.startswith(b"window."):
+        if start[:1] == b"[" or start.startswith(b"window."):
             yield from iter_json_array(stream, path=source)
         else:
             yield from iter_ndjson(stream, path=source, on_error=on_error, problems=problems)
@@ -319,21 +309,6 @@ def _account(folder: Path, stats: ReadStats) -> dict:
         "website": description.get("website"),
         "location": description.get("location"),
     }
-
-
-def _warn_skipped(stats: ReadStats) -> None:
-    parts = []
-    for entry in stats.to_dict()["entries"]:
-        bad = sum(entry["dropped"].get(r, 0) for r in ("malformed", "duplicate_id"))
-        if bad:
-            parts.append(f"{entry['source']}: {bad} {entry['table']}")
-    if parts:
-        warnings.warn(
-            "bad records were skipped (" + "; ".join(parts) + "); the first of each is "
-            "described in read_stats.notes",
-            InfluenceDataWarning,
-            stacklevel=3,
-        )
 
 
 # --------------------------------------------------------------------------- scanning
@@ -428,11 +403,7 @@ def scan_tweets(
     authors: dict[str, str] = {}
     malformed = 0
     first: str | None = None
-    for number, item in enumerate(records, start=1):
-        if isinstance(item, tuple) and len(item) == 2 and isinstance(item[0], (int, str)):
-            locator, value = item
-        else:
-            locator, value = f"record {number}", item
+    for locator, value in located(records):
         try:
             tweets = _tweets_of(value, users, authors)
             rows = [_tweet(tweet, version, users, authors, owner) for tweet, version in tweets]
@@ -717,8 +688,8 @@ def parse_twitter(
     thread = table["conversation_id"].astype(STRING)
     missing = thread.isna().to_numpy(bool)
     if missing.any():
-        roots = _roots(ids, parent)
-        thread = thread.where(~missing, roots)
+        roots, _looping = thread_roots(ids, parent, table["created_at"])
+        thread = thread.where(~missing, pd.Series(roots, index=thread.index, dtype=STRING))
     likes = pd.to_numeric(table["likes"], errors="coerce").astype("float64")
     messages = pd.DataFrame(
         {
@@ -737,22 +708,6 @@ def parse_twitter(
     user_table = _users(users)
     links = _links(table, messages, authors, user_table, stats)
     return messages, links, user_table
-
-
-def _roots(ids: pd.Series, parent: pd.Series) -> pd.Series:
-    """Root of each tweet's reply chain among ``ids`` (the missing tweet when it leaves them)."""
-    up = pd.Series(parent.to_numpy(), index=ids.to_numpy())
-    up = up[~up.index.duplicated()]
-    root = pd.Series(ids.to_numpy(), index=ids.index, dtype=STRING)
-    step = parent.where(parent.notna(), ids)
-    for _ in range(64):  # pointer jumping: depth 2**64 is plenty
-        root = step
-        nxt = pd.Series(up.reindex(root.to_numpy()).to_numpy(), index=root.index, dtype=STRING)
-        nxt = nxt.where(nxt.notna(), root)
-        if (nxt == root).all():
-            break
-        step = nxt
-    return root.astype(STRING)
 
 
 def _users(users: list[Mapping]) -> pd.DataFrame:
@@ -862,7 +817,7 @@ def _links(
         chosen = exploded.loc[usable]
         parts.append(_link_frame("mention", chosen, target=target[usable].to_numpy()))
     if not parts:
-        return pd.DataFrame({name: pd.Series([], dtype=object) for name in LINK_COLUMNS})
+        return empty_links()
     links = pd.concat(parts, ignore_index=True)
     for name in ("source", "source_message_id", "target", "target_message_id", "message_id"):
         links[name] = links[name].astype(STRING)

@@ -15,6 +15,7 @@ import warnings
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 
 import influence
@@ -132,3 +133,34 @@ def test_tables_sort_and_rows_highlight_the_chart(page_and_log):
     row.hover()
     dot = page.locator(f"#quadrant circle[data-user='{first}']")
     assert "hl" in (dot.get_attribute("class") or "")
+
+
+def test_french_report_renders(page_and_log, tmp_path):
+    """--lang fr: French labels and segment names, the same charts, no console error."""
+    from influence.engagement import add_engagement
+
+    community = influence.read(ROOT / "datasets" / "stackexchange-conlang-meta-2020")
+    analysis = add_engagement(influence.run_analysis(community))
+    paths = write_outputs(analysis, tmp_path, lang="fr")
+    log: list[tuple[str, str]] = []
+    first, _, _ = page_and_log
+    # the module's browser: one Playwright per process
+    page = first.context.browser.new_page(viewport={"width": 1280, "height": 900})
+    try:
+        page.on("console", lambda message: log.append((message.type, message.text)))
+        page.on("pageerror", lambda error: log.append(("pageerror", str(error))))
+        page.goto(paths["report.html"].as_uri())
+        page.wait_for_load_state("load")
+        assert [e for e in log if e[0] in ("error", "pageerror", "warning")] == []
+        assert page.get_attribute("html", "lang") == "fr"
+        assert page.get_attribute("html", "data-ready") == "1"
+        assert page.locator("h2#listened_to").inner_text() == "Les écoutés"
+        assert page.locator("h2#talkative").inner_text() == "Les loquaces"
+        assert page.locator("h2#true_influencer").inner_text() == "Vrais influenceurs"
+        assert page.locator("h2#engagement").inner_text() == "Les quatre I de l'engagement"
+        assert page.locator("#quadrant circle[data-user]").count() > 0
+        # canonical values are untouched in the data written beside the page
+        written = set(pd.read_csv(paths["users.csv"])["segment"])
+        assert written <= {"true_influencer", "listened_to", "talkative", "member", "inactive"}
+    finally:
+        page.close()

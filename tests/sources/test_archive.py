@@ -26,7 +26,12 @@ from hypothesis import strategies as st
 
 import influence
 from influence.cli import main
-from influence.errors import EmptyCommunityError, SourceError, UnknownFormatError
+from influence.errors import (
+    EmptyCommunityError,
+    InfluenceDataWarning,
+    SourceError,
+    UnknownFormatError,
+)
 from influence.sources import _archive, detect_format
 from influence.sources._archive import ExtractLimits, archive_kind, archive_stem, extract
 
@@ -270,7 +275,8 @@ def test_table_errors_and_warnings_name_the_member_not_the_temporary_folder(tmp_
     # the header is line 1, so the sixth data line is line 6
     with pytest.raises(SourceError, match=r"^\S+export\.tar\.gz:posts\.csv:6: created_at must"):
         influence.read(archive)
-    community = influence.read(archive, on_error="skip")
+    with pytest.warns(InfluenceDataWarning, match=r"\(posts\.csv: 1 malformed\)"):
+        community = influence.read(archive, on_error="skip")
     assert community.read_stats.dropped("messages") == {"malformed": 1}
     # messages 5 and 6 reply to each other: the reader warns about the loop
     looping = TABLE + b"5,dan,2024-01-02T00:00:00Z,6\n6,eve,2024-01-02T01:00:00Z,5\n"

@@ -186,7 +186,7 @@ def test_invalid_utf8(tmp_path):
     with pytest.raises(SourceError) as caught:
         read_discord(path)
     assert str(caught.value).startswith(
-        "latin.json:9: text must be UTF-8 (got byte 0xff: invalid start byte)"
+        "latin.json:9: text must be UTF-8 (got byte 0xff); convert the file"
     )
 
 
@@ -221,7 +221,8 @@ def test_cli_users_table(tmp_path):
 
 
 def test_streaming_across_tiny_chunks():
-    from influence.sources.discord import JsonStream, scan_discord
+    from influence.sources._common import JsonStream
+    from influence.sources.discord import scan_discord
 
     with open(GENERAL, "rb") as stream:
         _, small = scan_discord(stream, source="general.json")

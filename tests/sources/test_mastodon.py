@@ -138,7 +138,7 @@ def _write(tmp_path: Path, items: list) -> Path:
 def test_truncated_outbox(tmp_path):
     path = tmp_path / "outbox.json"
     path.write_bytes((EXPORT / "outbox.json").read_bytes()[:2500])
-    with pytest.raises(SourceError, match=r"outbox\.json:\d+: JSON must be well-formed \(got a"):
+    with pytest.raises(SourceError, match=r"outbox\.json:\d+: JSON must be complete \(got end of"):
         influence.read(path)
 
 

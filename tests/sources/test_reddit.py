@@ -168,7 +168,8 @@ def test_truncated_zst(tmp_path):
     data = zstandard.ZstdCompressor().compress(b"\n".join(rows) + b"\n")
     path = tmp_path / "RC_cut.zst"
     path.write_bytes(data[: len(data) * 2 // 3])
-    with pytest.raises(SourceError, match=r"RC_cut\.zst:\d+: line must be valid JSON"):
+    # the zstd frame is cut off: open_binary says so instead of ending early
+    with pytest.raises(SourceError, match=r"RC_cut\.zst: zstd stream must end with a complete"):
         influence.read(path, format="reddit")
 
 

@@ -199,7 +199,7 @@ def test_invalid_utf8(tmp_path):
     with pytest.raises(SourceError) as caught:
         read_slack(root)
     assert str(caught.value).startswith(
-        "random/2024-01-15.json:2: text must be UTF-8 (got byte 0xe9: invalid continuation byte)"
+        "random/2024-01-15.json:2: text must be UTF-8 (got byte 0xe9); convert the file"
     )
 
 

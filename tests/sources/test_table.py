@@ -445,7 +445,8 @@ def test_edge_list_skip_counts(tmp_path):
         "a,c,soon,1\n"
         "c,a,2024-01-04,x\n"
     )
-    community = read_table(_write(tmp_path, "e.csv", text), on_error="skip")
+    with pytest.warns(InfluenceDataWarning, match=r"\(e\.csv: 3 malformed\)"):
+        community = read_table(_write(tmp_path, "e.csv", text), on_error="skip")
     entry = _entry(community, "e.csv", "messages")
     assert (entry["read"], entry["kept"], entry["dropped"]) == (4, 1, {"malformed": 3})
     # The kept row keeps its own row number in its synthetic id.
@@ -589,7 +590,8 @@ def test_skip_mode_drops_and_counts(tmp_path):
         "1,cat,2024-01-05,\n"  # duplicate of line 3
         "4,cat,2024-01-06,2\n"  # kept: its parent was dropped
     )
-    community = read_table(_write(tmp_path, "posts.csv", text), on_error="skip")
+    with pytest.warns(InfluenceDataWarning, match=r"posts\.csv: 2 malformed; posts\.csv: 1 dup"):
+        community = read_table(_write(tmp_path, "posts.csv", text), on_error="skip")
     entry = _entry(community, "posts.csv", "messages")
     assert entry["read"] == 6
     assert entry["kept"] == 3

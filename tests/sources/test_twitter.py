@@ -159,7 +159,7 @@ def test_detection():
 def test_truncated_array(tmp_path):
     path = tmp_path / "cut.json"
     path.write_bytes(V1.read_bytes()[:900])
-    with pytest.raises(SourceError, match=r"cut\.json:\d+: JSON must be well-formed \(got a trunc"):
+    with pytest.raises(SourceError, match=r"cut\.json:\d+: JSON must be complete \(got end of"):
         influence.read(path, format="twitter")
 
 

@@ -1,0 +1,252 @@
+"""Time ``influence`` phase by phase and end to end, beside the hand-written reference.
+
+``python benchmarks/run.py DUMP_FOLDER`` runs, one after the other in child
+processes (so each has its own memory):
+
+1. ``influence analyze DUMP --out ...`` end to end (the command a user runs);
+2. ``benchmarks/reference.py DUMP`` (ElementTree + pandas + networkx);
+3. the library phase by phase (``--phases``): read (XML scan), build tables
+   (parse + reply resolution + validation), graph, each metric, classify, write.
+
+Peak memory is the largest resident set of the child's whole process tree
+(sampled every 20 ms with psutil, so reader worker processes count). Prints a
+Markdown table and one JSON line.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+
+
+def measure(command: list[str], max_bytes: int | None = None) -> dict:
+    """Run ``command``; wall seconds, peak RSS of its process tree (bytes), stdout.
+
+    With ``max_bytes``, the child is killed when its tree's RSS exceeds it (the
+    machine is shared: better a failed benchmark than the kernel's OOM killer).
+    """
+    import psutil
+
+    start = time.perf_counter()
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(HERE.parent), env.get("PYTHONPATH")]))
+    child = subprocess.Popen(
+        command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env
+    )
+    peak = [0]
+    killed = [False]
+    done = threading.Event()
+
+    def sample() -> None:
+        try:
+            process = psutil.Process(child.pid)
+        except psutil.Error:
+            return
+        while not done.is_set():
+            try:
+                total = process.memory_info().rss + sum(
+                    p.memory_info().rss for p in process.children(recursive=True)
+                )
+                peak[0] = max(peak[0], total)
+                if max_bytes and total > max_bytes:
+                    killed[0] = True
+                    for descendant in process.children(recursive=True):
+                        descendant.kill()
+                    process.kill()
+            except psutil.Error:
+                pass
+            done.wait(0.02)
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
+    stdout, stderr = child.communicate()
+    seconds = time.perf_counter() - start
+    done.set()
+    sampler.join()
+    if killed[0]:
+        limit = f"over {max_bytes / 2**30:.1f} GiB"
+        return {"seconds": round(seconds, 2), "peak_bytes": peak[0], "stdout": "", "killed": limit}
+    if child.returncode:
+        raise SystemExit(f"{' '.join(command)} failed ({child.returncode}):\n{stderr[-3000:]}")
+    return {"seconds": round(seconds, 2), "peak_bytes": peak[0], "stdout": stdout}
+
+
+def phases(folder: Path, out: Path) -> dict:
+    """Run the library phase by phase in this process; seconds per phase and peak RSS."""
+    import influence.sources.stackexchange as se
+    from influence.analysis import _users_table
+    from influence.classify import ClassifyOptions, classify_users
+    from influence.community import ReadStats
+    from influence.graph import build_adjacency
+    from influence.metrics import (
+        METRIC_COLUMNS,
+        participation,
+        propagation,
+        reciprocity,
+        reputation,
+        self_proclamation,
+        structure,
+    )
+    from influence.report.write import write_outputs
+    from influence.sources._common import assemble
+
+    timings: dict[str, float] = {}
+    clock = time.perf_counter()
+
+    def lap(name: str) -> None:
+        nonlocal clock
+        now = time.perf_counter()
+        timings[name] = round(now - clock, 3)
+        clock = now
+
+    files = se._locate(folder)
+    tables = {t: se._scan_file(files[t], t) for t in se.FIELDS if t in files}
+    lap("read (XML scan)")
+    stats = ReadStats()
+    messages, links, users = se.parse_stackexchange(
+        tables, sources={t: f.name for t, f in files.items()}, stats=stats
+    )
+    del tables
+    community = assemble(
+        messages, links=links, users=users, stats=stats, platform="stackexchange", name="bench"
+    )
+    del messages, links, users
+    lap("build tables")
+    build_adjacency(community)
+    build_adjacency(community, credit=True)
+    lap("graph (adjacency + credit graph)")
+    import pandas as pd
+
+    parts = []
+    for name, function in (
+        ("participation", participation.compute_participation),
+        ("reach", structure.compute_reach),
+        ("strength", structure.compute_strength),
+        ("k-core", structure.compute_core_number),
+        ("hits", structure.compute_hits),
+        ("z-score", structure.compute_z_score),
+        ("reciprocity", reciprocity.compute_reciprocity),
+        ("reputation (pagerank)", reputation.compute_reputation),
+        ("explicit feedback", reputation.compute_explicit_feedback),
+        ("propagation", propagation.compute_propagation),
+        ("self-proclamation", self_proclamation.compute_self_proclamation),
+    ):
+        parts.append(function(community))
+        lap(f"metric: {name}")
+    metrics = pd.concat(parts, axis=1).loc[:, list(METRIC_COLUMNS)].astype("float64")
+    metrics.index = community.user_ids
+    metrics.index.name = "user_id"
+    options = ClassifyOptions()
+    classes = classify_users(metrics, options)
+    table = _users_table(community, metrics, classes)
+    lap("classify")
+    from influence.analysis import Analysis
+
+    analysis = Analysis(
+        community=community,
+        users=table,
+        parameters={
+            "since": None,
+            "until": None,
+            "horizon": "1 days 00:00:00",
+            "top_share": options.top_share,
+            "min_messages": options.min_messages,
+            "talkative_weights": dict(options.talkative_weights),
+            "listened_to_weights": dict(options.listened_to_weights),
+        },
+        thresholds=classes.attrs["thresholds"],
+        weights=classes.attrs["weights"],
+        timings=dict(timings),
+    )
+    write_outputs(analysis, out)
+    lap("write")
+    return {
+        "phases": timings,
+        "peak_bytes": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024,
+        "users": len(community.users),
+        "messages": len(community.messages),
+        "interactions": len(community.interactions),
+    }
+
+
+def _gib(value: int) -> str:
+    return f"{value / 2**30:.2f} GiB"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("folder", type=Path)
+    parser.add_argument("--skip-reference", action="store_true")
+    parser.add_argument("--skip-phases", action="store_true")
+    parser.add_argument("--phases", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--out", type=Path, default=None)
+    parser.add_argument("--max-gib", type=float, default=None, help="kill a run above this memory")
+    args = parser.parse_args()
+    limit = int(args.max_gib * 2**30) if args.max_gib else None
+    out = args.out or Path(tempfile.mkdtemp(prefix="influence-bench-"))
+    if args.phases:
+        print(json.dumps(phases(args.folder, out)))
+        return
+
+    python = sys.executable
+    result: dict = {"folder": str(args.folder), "cpus": os.cpu_count()}
+    ours = measure(
+        [
+            python,
+            "-m",
+            "influence",
+            "analyze",
+            str(args.folder),
+            "--out",
+            str(out / "ours"),
+            "-q",
+            "--no-progress",
+        ],
+        limit,
+    )
+    result["influence"] = {k: v for k, v in ours.items() if k != "stdout"}
+    print(
+        f"influence analyze: {ours['seconds']} s, peak {_gib(ours['peak_bytes'])}"
+        + (f" (killed: {ours['killed']})" if "killed" in ours else ""),
+        flush=True,
+    )
+    if not args.skip_reference:
+        ref = measure(
+            [python, str(HERE / "reference.py"), str(args.folder), "--out", str(out / "reference")],
+            limit,
+        )
+        result["reference"] = {k: v for k, v in ref.items() if k != "stdout"}
+        result["reference"]["phases"] = json.loads(ref["stdout"].strip().splitlines()[-1])["phases"]
+        result["ratio_seconds"] = round(ours["seconds"] / ref["seconds"], 3)
+        result["ratio_peak"] = round(ours["peak_bytes"] / ref["peak_bytes"], 3)
+        print(
+            f"reference: {ref['seconds']} s, peak {_gib(ref['peak_bytes'])}; ratios: time "
+            f"{result['ratio_seconds']}, memory {result['ratio_peak']}",
+            flush=True,
+        )
+    if not args.skip_phases:
+        inner = measure(
+            [python, __file__, str(args.folder), "--phases", "--out", str(out / "phases")],
+            limit,
+        )
+        detail = json.loads(inner["stdout"].strip().splitlines()[-1])
+        result["phases"] = detail
+        print("\n| phase | seconds |\n|---|---|")
+        for name, seconds in detail["phases"].items():
+            print(f"| {name} | {seconds:.2f} |")
+        print(f"| (peak RSS) | {_gib(inner['peak_bytes'])} |")
+    print(json.dumps(result))
+
+
+if __name__ == "__main__":
+    main()
