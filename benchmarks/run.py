@@ -9,8 +9,8 @@ processes (so each has its own memory):
    (parse + reply resolution + validation), graph, each metric, classify, write.
 
 Peak memory is the largest resident set of the child's whole process tree
-(sampled every 20 ms with psutil, so reader worker processes count). Prints a
-Markdown table and one JSON line.
+(sampled every 20 ms with psutil: the child's RSS plus the unique memory of
+reader worker processes). Prints a Markdown table and one JSON line.
 """
 
 from __future__ import annotations
@@ -54,8 +54,10 @@ def measure(command: list[str], max_bytes: int | None = None) -> dict:
             return
         while not done.is_set():
             try:
+                # workers are forked: count only their own pages (USS), not the
+                # parent's pages they share copy-on-write
                 total = process.memory_info().rss + sum(
-                    p.memory_info().rss for p in process.children(recursive=True)
+                    p.memory_full_info().uss for p in process.children(recursive=True)
                 )
                 peak[0] = max(peak[0], total)
                 if max_bytes and total > max_bytes:

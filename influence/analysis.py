@@ -80,6 +80,8 @@ def run_analysis(
     until=None,
     horizon: str | pd.Timedelta = "24h",
     options: ClassifyOptions | None = None,
+    engine: str = "pandas",
+    client=None,
 ) -> Analysis:
     """Compute the metrics, axes and segments of every user of ``community``.
 
@@ -88,6 +90,12 @@ def run_analysis(
     community : Community
     since, until : str or Timestamp, optional
         Keep messages and interactions with ``since <= created_at < until``.
+    engine : {"pandas", "dask"}, default "pandas"
+        ``"dask"`` computes the same metrics on a Dask cluster
+        (:func:`influence.engines.dask.run_analysis_dask`; the ``dask`` extra).
+    client : distributed.Client or str, optional
+        With ``engine="dask"``: a client or a scheduler address; default the
+        current client, else a local cluster on this machine's cores.
     horizon : str or Timedelta
         Window after a contribution in which its cascade counts (default 24 h).
     options : ClassifyOptions, optional
@@ -102,6 +110,14 @@ def run_analysis(
     EmptyCommunityError
         When no message is left in the window.
     """
+    from influence.engines import check_engine
+
+    if check_engine(engine) == "dask":
+        from influence.engines.dask import run_analysis_dask
+
+        return run_analysis_dask(
+            community, client=client, since=since, until=until, horizon=horizon, options=options
+        )
     options = options or ClassifyOptions()
     horizon = pd.Timedelta(horizon)
     timings: dict[str, float] = {}
@@ -166,8 +182,10 @@ def analyze(community: Community | str | Path, **options) -> pd.DataFrame:
     community : Community, str or Path
         A community, or a path handed to :func:`influence.read`.
     **options
-        ``since``, ``until``, ``horizon`` and ``options`` (a
-        :class:`~influence.classify.ClassifyOptions`), as for :func:`run_analysis`.
+        ``since``, ``until``, ``horizon``, ``options`` (a
+        :class:`~influence.classify.ClassifyOptions`), ``engine`` and ``client``,
+        as for :func:`run_analysis`. With ``engine="dask"`` a path is read by the
+        cluster's workers (Stack Exchange XML by byte ranges).
 
     Returns
     -------
@@ -184,6 +202,13 @@ def analyze(community: Community | str | Path, **options) -> pd.DataFrame:
     >>> bool((users["segment"] == "true_influencer").any())
     True
     """
+    if not isinstance(community, Community) and options.get("engine") == "dask":
+        from influence.engines._partitions import read_partitioned
+        from influence.engines.dask import cluster_client
+
+        with cluster_client(options.pop("client", None)) as client:
+            community = read_partitioned(community, client=client)
+            return run_analysis(community, client=client, **options).users
     if not isinstance(community, Community):
         from influence.sources import read
 

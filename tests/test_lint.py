@@ -15,7 +15,9 @@ ROOT = Path(__file__).resolve().parents[1]
     reason="ruff is not installed: pip install -e '.[dev]'",
 )
 def test_ruff_finds_nothing():
-    targets = [p for p in ("influence", "tests", "benchmarks") if (ROOT / p).exists()]
+    targets = [
+        p for p in ("influence", "tests", "benchmarks", "notebooks", "fuzz") if (ROOT / p).exists()
+    ]
     result = subprocess.run(
         [sys.executable, "-m", "ruff", "check", *targets],
         cwd=ROOT,

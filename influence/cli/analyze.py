@@ -7,6 +7,8 @@ dump shares (``superfans``, ``graph``): :func:`dump_options`,
 
 from __future__ import annotations
 
+import contextlib
+import functools
 from collections.abc import Callable
 from pathlib import Path
 
@@ -61,10 +63,17 @@ def dump_options(format_flag: str = "--format") -> Callable:
             click.option("--until", help="Keep contributions before this date (ISO 8601, UTC)."),
             click.option(
                 "--engine",
-                type=click.Choice(["pandas"]),
+                type=click.Choice(["pandas", "dask"]),
                 default="pandas",
                 show_default=True,
-                help="Computation engine.",
+                help="Computation engine: in-process pandas, or a Dask cluster "
+                '(pip install "influence[dask]").',
+            ),
+            click.option(
+                "--scheduler",
+                metavar="ADDRESS",
+                help="With --engine dask: the scheduler of an existing cluster "
+                "(e.g. tcp://10.0.0.5:8786); default a local cluster on this machine's cores.",
             ),
             click.option(
                 "--map",
@@ -177,6 +186,28 @@ def reporter_from(quiet: bool, verbose: bool, progress: bool | None) -> Reporter
     return Reporter(-1 if quiet else (1 if verbose else 0), progress)
 
 
+@contextlib.contextmanager
+def _engine_client(options: dict):
+    """The Dask client of ``--engine dask`` (``--scheduler`` or a local cluster), else None."""
+    if options.get("engine", "pandas") != "dask":
+        if options.get("scheduler"):
+            raise click.UsageError("--scheduler goes with --engine dask")
+        yield None
+        return
+    try:
+        from influence.engines.dask import cluster_client
+    except ImportError as err:
+        raise click.UsageError(str(err)) from err
+    with cluster_client(options.get("scheduler")) as client:
+        yield client
+
+
+def _read_with(client, path, **options):
+    from influence.engines._partitions import read_partitioned
+
+    return read_partitioned(path, client=client, **options)
+
+
 def run_pipeline(reporter: Reporter, path: Path, **options):
     """Read ``path`` and score it, reporting progress; return ``(community, analysis)``.
 
@@ -211,22 +242,28 @@ def run_pipeline(reporter: Reporter, path: Path, **options):
                     f"must be a date (got {value!r})", param_hint=f"--{name}"
                 ) from err
 
-    with reporter.phase(f"reading {path}") as phase:
-        community = read(
-            path, format=options["input_format"], on_error=options["on_error"], mapping=maps or None
-        )
-        phase["bytes"] = input_size(path)
-        phase["rows"] = sum(e["read"] for e in community.read_stats.to_dict()["entries"])
-    community, excluded = apply_identities(reporter, community, options)
-    with reporter.phase("scoring members") as scoring:
-        analysis = run_analysis(
-            community,
-            since=options["since"],
-            until=options["until"],
-            horizon=horizon,
-            options=classify,
-        )
-        scoring["summary"] = f"{len(analysis.users):,} members"
+    with _engine_client(options) as client:
+        with reporter.phase(f"reading {path}") as phase:
+            reader = read if client is None else functools.partial(_read_with, client)
+            community = reader(
+                path,
+                format=options["input_format"],
+                on_error=options["on_error"],
+                mapping=maps or None,
+            )
+            phase["bytes"] = input_size(path)
+            phase["rows"] = sum(e["read"] for e in community.read_stats.to_dict()["entries"])
+        community, excluded = apply_identities(reporter, community, options)
+        with reporter.phase("scoring members") as scoring:
+            analysis = run_analysis(
+                community,
+                since=options["since"],
+                until=options["until"],
+                horizon=horizon,
+                options=classify,
+                **({} if client is None else {"engine": "dask", "client": client}),
+            )
+            scoring["summary"] = f"{len(analysis.users):,} members"
     if excluded is not None:
         analysis.parameters["aliases"] = (
             None if options.get("aliases") is None else str(options["aliases"])

@@ -96,13 +96,17 @@ def compute_strength(community: Community) -> pd.DataFrame:
     ann               0.0          2.0
     bob               2.0          0.0
     """
-    matrix = build_adjacency(community).without_self_loops().matrix
+    return _strength(build_adjacency(community), community.user_ids)
+
+
+def _strength(adjacency: Adjacency, users: pd.Index) -> pd.DataFrame:
+    matrix = adjacency.without_self_loops().matrix
     return pd.DataFrame(
         {
             "out_strength": np.asarray(matrix.sum(axis=1)).ravel().astype(np.float64),
             "in_strength": np.asarray(matrix.sum(axis=0)).ravel().astype(np.float64),
         },
-        index=community.user_ids,
+        index=users,
     )
 
 
@@ -369,12 +373,18 @@ def compute_structure(
     ConvergenceError
         From :func:`hits`.
     """
+    users = community.user_ids
+    adjacency = build_adjacency(community)  # one graph for strength, k-core and HITS
+    core = core_number(adjacency)
+    core.index = users
+    authority = hits(adjacency, tol=tol, max_iter=max_iter)
+    authority.index = users
     return pd.concat(
         [
             compute_reach(community),
-            compute_strength(community),
-            compute_core_number(community),
-            compute_hits(community, tol=tol, max_iter=max_iter),
+            _strength(adjacency, users),
+            core,
+            authority,
             compute_z_score(community),
         ],
         axis=1,

@@ -510,7 +510,10 @@ def parse_discourse(
     rows = pd.concat(parts, ignore_index=True) if parts else None
     if rows is None or rows.empty:
         return empty_messages(), empty_links(), None
-    # one spelling per username (the first seen), matched case-insensitively
+    # in time order, so that nothing depends on the order of the files: one spelling per
+    # username (that of the earliest post), matched case-insensitively; the profile is
+    # that of the latest post (see _users)
+    rows = rows.sort_values(["created_at", "message_id"], kind="stable").reset_index(drop=True)
     lower = rows["author"].str.lower()
     spelling = pd.Series(rows["author"].to_numpy(), index=lower.to_numpy())
     spelling = spelling[~spelling.index.duplicated()]
@@ -752,7 +755,13 @@ def _parse_likes(
 
 
 def _users(rows: pd.DataFrame) -> pd.DataFrame:
-    latest = rows.drop_duplicates("author", keep="last")
+    # rows are in time order: each profile field from the latest post that carries it
+    fields = ["name", "numeric_user_id", "user_title"]
+    present = rows[["author", *fields]].copy()
+    for field in fields:
+        text = present[field].astype(STRING).str.strip()
+        present[field] = text.mask(text == "")
+    latest = present.groupby("author", sort=False, dropna=True).last().reset_index()
     name = latest["name"].astype(STRING).str.strip()
     name = name.mask(name == "")
     numeric = latest["numeric_user_id"].astype(STRING)

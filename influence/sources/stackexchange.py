@@ -6,7 +6,9 @@ The reader is split the house way:
   XML file through :mod:`xml.parsers.expat` in 1 MiB chunks and keeps, per
   ``<row>``, only the attributes asked for, in one Python list per attribute
   (plus the line number). Long texts are reduced to their length, so memory
-  grows with the output columns, not with the XML.
+  grows with the output columns, not with the XML. :func:`scan_rows_parallel`
+  runs it on byte ranges of a large uncompressed file (cut at line ends) in one
+  worker process per CPU; ``scan_rows`` on the whole file stays the reference.
 * ``parse_*`` are pure: column lists in, canonical tables out, vectorised with
   pandas. :func:`parse_stackexchange` ties them together.
 * :func:`read_stackexchange` is thin: find the files, scan them, parse, and
@@ -49,6 +51,7 @@ import itertools
 import multiprocessing
 import os
 import re
+import threading
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import IO
@@ -367,7 +370,23 @@ def _scan_range(
         )
     except SourceError:
         return None
-    return columns, data.count(b"\n")
+    return _compact(columns), data.count(b"\n")
+
+
+def _compact(columns: dict[str, list]) -> dict[str, object]:
+    """Column lists -> string arrays (Arrow-backed with pandas' default) and int64 arrays.
+
+    A Python string costs about 55 bytes; the same text in an Arrow array
+    costs its length plus 8. Workers send these (cheap to pickle) and the
+    parent never holds a whole file as Python objects.
+    """
+    out: dict[str, object] = {}
+    for name, values in columns.items():
+        if name == LINE or name.endswith("_length"):
+            out[name] = np.asarray(values, dtype=np.int64)
+        else:
+            out[name] = pd.array(values, dtype=STRING)
+    return out
 
 
 def scan_rows_parallel(
@@ -378,14 +397,16 @@ def scan_rows_parallel(
     keep_if: Mapping[str, str] | None = None,
     processes: int | None = None,
     piece: int | None = None,
-) -> dict[str, list] | None:
+) -> dict[str, object] | None:
     """:func:`scan_rows` on an uncompressed file, one byte range per worker process.
 
     The file is cut into ranges of about ``piece`` bytes (default
     :data:`RANGE_BYTES`) that end at a line end; each is parsed by
     :func:`scan_rows` wrapped in the root element, in ``processes`` worker
     processes (default one per CPU), and the columns are joined in file order
-    with the line numbers of the whole file.
+    with the line numbers of the whole file. Text columns come back as pandas
+    ``string`` arrays and numbers as int64 arrays (missing text is ``<NA>``
+    instead of ``None``): far less memory than lists of Python objects.
 
     Returns ``None`` when the file cannot be read this way (compressed, no
     root element on the first lines, a range that does not parse, no ``fork``
@@ -397,7 +418,8 @@ def scan_rows_parallel(
     >>> folder = Path(tempfile.mkdtemp())
     >>> _ = (folder / "Posts.xml").write_bytes(b'<posts>\\r\\n  <row Id="1" Body="&lt;p&gt;hi" />'
     ...     b'\\r\\n  <row Id="2" />\\r\\n</posts>')
-    >>> scan_rows_parallel(folder / "Posts.xml", ["Id"], lengths=["Body"], piece=8)
+    >>> columns = scan_rows_parallel(folder / "Posts.xml", ["Id"], lengths=["Body"], piece=8)
+    >>> {name: values.tolist() for name, values in columns.items()}
     {'Id': ['1', '2'], 'Body_length': [5, 0], '_line': [2, 3]}
     """
     path = Path(path)
@@ -430,21 +452,27 @@ def scan_rows_parallel(
         parts = pool.starmap(_scan_range, tasks)
     if any(part is None for part in parts):
         return None
-    columns: dict[str, list] = {name: [] for name in parts[0][0]}
-    lines_before = 0
-    for part, newlines in parts:
-        for name, values in part.items():
-            if name == LINE:
-                values = [line + lines_before for line in values]
-            columns[name].extend(values)
-        lines_before += newlines
+    offsets = np.cumsum([0] + [newlines for _part, newlines in parts[:-1]])
+    columns: dict[str, object] = {}
+    for name in parts[0][0]:
+        pieces = [part[name] for part, _newlines in parts]
+        if name == LINE:
+            columns[name] = np.concatenate(
+                [piece + offset for piece, offset in zip(pieces, offsets, strict=True)]
+            )
+        elif isinstance(pieces[0], np.ndarray):
+            columns[name] = np.concatenate(pieces)
+        else:
+            columns[name] = pd.concat([pd.Series(piece) for piece in pieces]).array
     return columns
 
 
 def _scan_file(path: Path, table: str) -> dict[str, list]:
     """Columns of one dump file: in parallel when it is large and plain, else with expat."""
     options = {"lengths": _LENGTHS.get(table, ()), "keep_if": _KEEP_IF.get(table)}
-    if PARALLEL and (os.cpu_count() or 1) > 1:
+    # fork only from a single-threaded process: a thread holding a lock at fork
+    # time (a Dask worker, a notebook's event loop) could hang the children
+    if PARALLEL and (os.cpu_count() or 1) > 1 and threading.active_count() == 1:
         try:
             size = path.stat().st_size
         except OSError:
@@ -518,6 +546,7 @@ def read_stackexchange(path: str | Path, *, on_error: OnError = "raise") -> Comm
         on_error=on_error,
         stats=stats,
     )
+    del tables  # the scanned columns are no longer needed: free them before assembling
     for table in _UNUSED:
         if table in files:
             stats.note(f"{files[table].name}: not used")
@@ -547,9 +576,12 @@ def _frame(rows: Mapping[str, Sequence] | pd.DataFrame, fields: Sequence[str]) -
     """
     columns = {}
     for name, values in rows.items():
-        column = pd.Series(list(values), dtype=object)
-        if name != LINE and pd.api.types.infer_dtype(column, skipna=True) == "string":
-            column = column.astype(STRING)
+        if isinstance(getattr(values, "dtype", None), pd.StringDtype):
+            column = pd.Series(values, dtype=STRING)  # already compact (scan_rows_parallel)
+        else:
+            column = pd.Series(list(values), dtype=object)
+            if name != LINE and pd.api.types.infer_dtype(column, skipna=True) == "string":
+                column = column.astype(STRING)
         columns[name] = column
     frame = pd.DataFrame(columns)
     for name in fields:
@@ -1156,6 +1188,16 @@ def _mention_links(
         }
     )
 
+    # only the posts that some token is about matter: keep their participants only
+    # (same rows in the same order, a fraction of the memory on a large dump)
+    mentioned = pd.Index(tokens["post_id"].astype(STRING).dropna().unique())
+
+    def about(ids) -> np.ndarray:
+        return pd.Series(ids, dtype=STRING).isin(mentioned).fillna(False).to_numpy(bool)
+
+    owned = about(posts["message_id"].array)
+    posts = posts.loc[owned]
+    commented = about(comments["parent_id"].array)
     owners = pd.DataFrame(
         {
             "post_id": posts["message_id"].to_numpy(),
@@ -1167,11 +1209,11 @@ def _mention_links(
     )
     commenters = pd.DataFrame(
         {
-            "post_id": comments["parent_id"].to_numpy(),
-            "user_id": comments["author_id"].to_numpy(),
+            "post_id": comments["parent_id"].to_numpy()[commented],
+            "user_id": comments["author_id"].to_numpy()[commented],
             "role": 0,
-            "when": comments["created_at"].array,
-            "rank": order,
+            "when": comments["created_at"].array[commented],
+            "rank": order[commented],
         }
     )
     if editors is None and "last_editor_id" in posts.columns:
@@ -1182,6 +1224,8 @@ def _mention_links(
                 "created_at": posts["last_edited_at"].array,
             }
         )
+    elif editors is not None and len(editors):
+        editors = editors.loc[about(editors["post_id"].array)]
     parts = [owners, commenters]
     if editors is not None and len(editors):
         parts.append(

@@ -15,7 +15,7 @@ posts.json (latest posts): 2002 #2 ann in topic 13 (category 7) "Welcome @Bob";
   2001 #1 bob; 1004 (first seen here, no like count).
 likes.csv: ann and cat like 1002, a flag (type 3) by cat, Ann likes 2001 (no time: the
   post's time), a like of post 9999 (unknown).
-User ids are usernames, one spelling per name, the first seen ("ann" from posts.json).
+User ids are usernames, one spelling per name, that of the earliest post ("Ann", post 1001).
 """
 
 import shutil
@@ -56,7 +56,9 @@ def test_api_json_and_likes_exact():
     community = read_discourse(FORUM)
     messages = community.messages
     assert messages["message_id"].tolist() == ["1001", "1002", "1004", "1006", "2001", "2002"]
-    assert messages["author_id"].tolist() == ["ann", "bob", "cat", "dan", "bob", "ann"]
+    # "Ann" (post 1001, the earliest) and "ann" (post 2002) are one user: the spelling
+    # of the earliest post wins, whatever the order of the files
+    assert messages["author_id"].tolist() == ["Ann", "bob", "cat", "dan", "bob", "Ann"]
     assert messages["thread_id"].tolist() == ["12", "12", "12", "12", "13", "13"]
     assert messages["parent_id"].fillna("-").tolist() == ["-", "1001", "1002", "12#9", "-", "2001"]
     kinds = ["post", "reply", "reply", "reply", "post", "reply"]
@@ -75,22 +77,23 @@ def test_api_json_and_likes_exact():
     # "How do I start? cc @bob" (cooked without HTML) is 23 characters
     assert messages["text_length"].tolist() == [23, 32, 23, 10, 9, 12]
     assert _pairs(community) == [
-        ("ann", "bob", "mention"),
-        ("bob", "ann", "mention"),
-        ("bob", "ann", "reply"),
-        ("ann", "bob", "kudos"),
+        ("Ann", "bob", "mention"),
+        ("bob", "Ann", "mention"),
+        ("bob", "Ann", "reply"),
+        ("Ann", "bob", "kudos"),
         ("cat", "bob", "mention"),
         ("cat", "bob", "reply"),
         ("cat", "bob", "kudos"),
-        ("ann", "bob", "kudos"),  # dated by the post: the like has no time
-        ("ann", "bob", "mention"),
-        ("ann", "bob", "reply"),
+        ("Ann", "bob", "kudos"),  # dated by the post: the like has no time
+        ("Ann", "bob", "mention"),
+        ("Ann", "bob", "reply"),
     ]
     assert community.interactions["created_at"].iloc[7] == _stamp("2024-02-03 10:00")
     users = community.users[["user_id", "display_name", "title", "discourse_user_id"]].fillna("-")
     assert users.to_dict("list") == {
-        "user_id": ["ann", "bob", "cat", "dan"],
-        "display_name": ["Ann Lee", "bob", "cat", "Dan"],
+        "user_id": ["Ann", "bob", "cat", "dan"],
+        # display names come from each user's latest post (bob's: 2001, "Bob")
+        "display_name": ["Ann Lee", "Bob", "cat", "Dan"],
         "title": ["Founder", "-", "-", "-"],
         "discourse_user_id": ["10", "11", "12", "13"],
     }
@@ -212,8 +215,9 @@ def test_cli_users_table(tmp_path):
     # the rank order is the classifier's business: compare by user_id
     users = users.sort_values("user_id")
     assert users[["user_id", "display_name", "segment", "messages"]].to_dict("list") == {
-        "user_id": ["ann", "bob", "cat", "dan"],
-        "display_name": ["Ann Lee", "bob", "cat", "Dan"],
+        "user_id": ["Ann", "bob", "cat", "dan"],
+        # display names come from each user's latest post (bob's: 2001, "Bob")
+        "display_name": ["Ann Lee", "Bob", "cat", "Dan"],
         "segment": ["member"] * 4,
         "messages": [2, 2, 1, 1],
     }

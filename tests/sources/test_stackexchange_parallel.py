@@ -32,14 +32,29 @@ def _reference(path: Path, table: str) -> dict[str, list]:
         )
 
 
+def _lists(columns: dict | None) -> dict[str, list] | None:
+    """The parallel columns as scan_rows' lists (``<NA>`` -> None, numpy ints -> int)."""
+    if columns is None:
+        return None
+    return {
+        name: [
+            None if value is pd.NA else (value if isinstance(value, str) else int(value))
+            for value in values
+        ]
+        for name, values in columns.items()
+    }
+
+
 def _parallel(path: Path, table: str, piece: int) -> dict[str, list] | None:
-    return se.scan_rows_parallel(
-        path,
-        se.FIELDS[table],
-        lengths=se._LENGTHS.get(table, ()),
-        keep_if=se._KEEP_IF.get(table),
-        processes=2,
-        piece=piece,
+    return _lists(
+        se.scan_rows_parallel(
+            path,
+            se.FIELDS[table],
+            lengths=se._LENGTHS.get(table, ()),
+            keep_if=se._KEEP_IF.get(table),
+            processes=2,
+            piece=piece,
+        )
     )
 
 
@@ -64,6 +79,7 @@ def test_read_stackexchange_same_community_in_parallel(sample, monkeypatch):
     monkeypatch.setattr(se, "PARALLEL_MIN_BYTES", 0)
     monkeypatch.setattr(se, "RANGE_BYTES", 4096)
     monkeypatch.setattr(se.os, "cpu_count", lambda: 2)
+    monkeypatch.setattr(se.threading, "active_count", lambda: 1)
     both = se.read_stackexchange(DATASETS / sample)
     pd.testing.assert_frame_equal(both.messages, one.messages)
     pd.testing.assert_frame_equal(both.interactions, one.interactions)
@@ -117,7 +133,8 @@ def test_row_over_several_lines_falls_back_to_one_process(tmp_path):
     path.write_text(text)
     # cut inside the first row: a range does not parse, so the caller must use scan_rows
     assert se.scan_rows_parallel(path, ["Id", "PostTypeId"], piece=10) is None
-    assert se.scan_rows_parallel(path, ["Id", "PostTypeId"], piece=1000) == _reference_ids(path)
+    got = _lists(se.scan_rows_parallel(path, ["Id", "PostTypeId"], piece=1000))
+    assert got == _reference_ids(path)
 
 
 def _reference_ids(path: Path) -> dict[str, list]:
@@ -143,6 +160,7 @@ def test_malformed_file_gives_the_reference_error(tmp_path, monkeypatch):
     monkeypatch.setattr(se, "PARALLEL_MIN_BYTES", 0)
     monkeypatch.setattr(se, "RANGE_BYTES", 512)
     monkeypatch.setattr(se.os, "cpu_count", lambda: 2)
+    monkeypatch.setattr(se.threading, "active_count", lambda: 1)
     with pytest.raises(SourceError, match=r"Posts\.xml:201: XML must be well-formed"):
         se.read_stackexchange(tmp_path)
 
@@ -169,3 +187,14 @@ def test_fast_integers_equal_to_numeric(values):
     # the same column as the string dtype (as _frame makes it) gives the same numbers
     as_string = series.astype("string")
     pd.testing.assert_series_equal(se._integers(as_string), expected)
+
+
+def test_no_fork_from_a_threaded_process(tmp_path, monkeypatch):
+    # with other threads alive, _scan_file reads in this process (scan_rows_parallel
+    # is never called), so a lock held by another thread cannot hang a child
+    monkeypatch.setattr(se, "PARALLEL_MIN_BYTES", 0)
+    monkeypatch.setattr(se.os, "cpu_count", lambda: 2)
+    monkeypatch.setattr(se.threading, "active_count", lambda: 3)
+    monkeypatch.setattr(se, "scan_rows_parallel", lambda *args, **kwargs: pytest.fail("forked"))
+    files = se._locate(DATASETS / SAMPLES[1])
+    assert se._scan_file(files["Posts"], "Posts") == _reference(files["Posts"], "Posts")
