@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -82,6 +83,7 @@ def run_analysis(
     options: ClassifyOptions | None = None,
     engine: str = "pandas",
     client=None,
+    brand: Iterable[str] | None = None,
 ) -> Analysis:
     """Compute the metrics, axes and segments of every user of ``community``.
 
@@ -100,23 +102,37 @@ def run_analysis(
         Window after a contribution in which its cascade counts (default 24 h).
     options : ClassifyOptions, optional
         Thresholds, minimum activity and axis weights.
+    brand : iterable of str, optional
+        Brand, product or topic keywords: messages mentioning one weigh more in
+        ``intimacy`` (:func:`influence.engagement.add_engagement`; give the same
+        keywords to :func:`influence.read` so that messages carry ``brand_mention``).
 
     Returns
     -------
     Analysis
+        The users table ends with Forrester's four I's (``involvement``,
+        ``interaction``, ``intimacy``, ``influence`` and their details, see
+        :func:`influence.engagement.compute_engagement`).
 
     Raises
     ------
     EmptyCommunityError
         When no message is left in the window.
     """
+    from influence.engagement import add_engagement  # engagement builds on Analysis
     from influence.engines import check_engine
 
     if check_engine(engine) == "dask":
         from influence.engines.dask import run_analysis_dask
 
-        return run_analysis_dask(
-            community, client=client, since=since, until=until, horizon=horizon, options=options
+        return run_analysis_dask(  # adds the four I's too
+            community,
+            client=client,
+            since=since,
+            until=until,
+            horizon=horizon,
+            options=options,
+            brand=brand,
         )
     options = options or ClassifyOptions()
     horizon = pd.Timedelta(horizon)
@@ -147,7 +163,7 @@ def run_analysis(
         "talkative_weights": dict(options.talkative_weights),
         "listened_to_weights": dict(options.listened_to_weights),
     }
-    return Analysis(
+    analysis = Analysis(
         community=windowed,
         users=users,
         parameters=parameters,
@@ -155,6 +171,10 @@ def run_analysis(
         weights=classes.attrs["weights"],
         timings=timings,
     )
+    start = time.perf_counter()
+    analysis = add_engagement(analysis, brand=brand)
+    analysis.timings["engagement"] = time.perf_counter() - start
+    return analysis
 
 
 def _users_table(
@@ -183,15 +203,18 @@ def analyze(community: Community | str | Path, **options) -> pd.DataFrame:
         A community, or a path handed to :func:`influence.read`.
     **options
         ``since``, ``until``, ``horizon``, ``options`` (a
-        :class:`~influence.classify.ClassifyOptions`), ``engine`` and ``client``,
-        as for :func:`run_analysis`. With ``engine="dask"`` a path is read by the
-        cluster's workers (Stack Exchange XML by byte ranges).
+        :class:`~influence.classify.ClassifyOptions`), ``engine``, ``client`` and
+        ``brand``, as for :func:`run_analysis` (``brand`` also goes to
+        :func:`influence.read` when ``community`` is a path). With
+        ``engine="dask"`` a path is read by the cluster's workers (Stack Exchange
+        XML by byte ranges).
 
     Returns
     -------
     DataFrame
         Indexed by ``user_id``, ranked by ``influence_score`` (then ``user_id``);
-        columns :data:`USERS_COLUMNS` first, then every other metric.
+        columns :data:`USERS_COLUMNS` first, then every other metric, then the
+        four I's of engagement.
 
     Examples
     --------
@@ -212,5 +235,5 @@ def analyze(community: Community | str | Path, **options) -> pd.DataFrame:
     if not isinstance(community, Community):
         from influence.sources import read
 
-        community = read(community)
+        community = read(community, brand=options.get("brand"))
     return run_analysis(community, **options).users

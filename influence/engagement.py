@@ -300,9 +300,11 @@ def add_engagement(
     >>> import influence
     >>> analysis = influence.run_analysis(
     ...     influence.read("datasets/stackexchange-conlang-meta-2020"))
-    >>> richer = add_engagement(analysis)
-    >>> "involvement" in richer.users and "involvement" not in analysis.users
+    >>> "involvement" in analysis.users  # run_analysis already adds the four I's
     True
+    >>> richer = add_engagement(analysis, brand=["conlang"])
+    >>> richer.parameters["engagement"]["brand"], analysis.parameters["engagement"]["brand"]
+    (['conlang'], None)
     """
     four = compute_engagement(
         analysis.community,

@@ -343,3 +343,13 @@ def test_colour_only_on_a_terminal_and_without_no_color(monkeypatch):
     assert use_colour(io.StringIO()) is False
     monkeypatch.setenv("NO_COLOR", "1")
     assert use_colour(Tty()) is False
+
+
+def test_bad_every_is_refused_before_anything_is_written(tmp_path):
+    out = tmp_path / "out"
+    result = run("analyze", CARDANO, "--every", "fortnightly", "--out", out)
+    assert result.exit_code == 2
+    assert "Invalid value for --every: every must be day, week, month, quarter, year" in (
+        result.stderr
+    )
+    assert not out.exists()

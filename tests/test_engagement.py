@@ -186,4 +186,5 @@ def test_add_engagement_does_not_modify_the_analysis(analysis):
         "influence",
     ]
     assert richer.parameters["engagement"]["brand"] == ["brick"]
-    assert "engagement" not in analysis.parameters
+    # run_analysis already added the four I's, without brand; that stays as it was
+    assert analysis.parameters["engagement"]["brand"] is None

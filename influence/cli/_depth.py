@@ -56,6 +56,20 @@ def identity_options() -> list[Callable]:
     ]
 
 
+def _check_every(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    """Refuse a bad ``--every`` before anything is read or written."""
+    if value is not None:
+        import pandas as pd
+
+        from influence.health import period_labels
+
+        try:
+            period_labels(pd.Series([pd.Timestamp("2024-01-01", tz="UTC")]), value)
+        except ValueError as err:
+            raise click.BadParameter(str(err), param_hint="--every") from err
+    return value
+
+
 def depth_options() -> list[Callable]:
     """``--by``, ``--every`` and ``--health`` of ``analyze``."""
     return [
@@ -69,6 +83,7 @@ def depth_options() -> list[Callable]:
             "--every",
             default=None,
             metavar="PERIOD",
+            callback=_check_every,
             help="Also score every period (day, week, month, quarter, year): periods.csv, "
             "trends.csv and health.json.",
         ),
@@ -159,13 +174,6 @@ def write_depth(reporter: Reporter, analysis, out: Path, options: dict) -> dict[
     horizon = pd.Timedelta(parameters["horizon"])
     community = analysis.community
     tables: dict = {"excluded": excluded}
-    if every is not None:
-        try:
-            from influence.health import period_labels
-
-            period_labels(community.messages["created_at"].head(1), every)
-        except ValueError as err:
-            raise click.BadParameter(str(err), param_hint="--every") from err
     if by == "topic":
         with reporter.phase("scoring every topic") as phase:
             tables["topics"] = score_topics(community, horizon=horizon, options=classify)

@@ -242,6 +242,7 @@ def run_pipeline(reporter: Reporter, path: Path, **options):
                     f"must be a date (got {value!r})", param_hint=f"--{name}"
                 ) from err
 
+    brand = list(options.get("brand") or ()) or None
     with _engine_client(options) as client:
         with reporter.phase(f"reading {path}") as phase:
             reader = read if client is None else functools.partial(_read_with, client)
@@ -250,6 +251,8 @@ def run_pipeline(reporter: Reporter, path: Path, **options):
                 format=options["input_format"],
                 on_error=options["on_error"],
                 mapping=maps or None,
+                # read_partitioned (Dask) takes no brand yet: its messages lack brand_mention
+                **({"brand": brand} if client is None else {}),
             )
             phase["bytes"] = input_size(path)
             phase["rows"] = sum(e["read"] for e in community.read_stats.to_dict()["entries"])
@@ -261,6 +264,7 @@ def run_pipeline(reporter: Reporter, path: Path, **options):
                 until=options["until"],
                 horizon=horizon,
                 options=classify,
+                brand=brand,  # run_analysis adds the four I's
                 **({} if client is None else {"engine": "dask", "client": client}),
             )
             scoring["summary"] = f"{len(analysis.users):,} members"
@@ -383,12 +387,10 @@ def analyze(path, out, top, lang, quiet, verbose, progress, **options):
 
 
 def _engagement_and_value(reporter: Reporter, analysis, options: dict):
-    """The four I's, and the customer table joined when --customers is given."""
-    from influence.engagement import add_engagement
+    """Notes on the four I's (added by run_analysis), and the customer table (--customers)."""
     from influence.value import add_customers, read_customers
 
-    analysis = add_engagement(analysis, brand=list(options.get("brand") or ()) or None)
-    for note in analysis.parameters["engagement"]["notes"]:
+    for note in analysis.parameters.get("engagement", {}).get("notes", []):
         reporter.detail(note)
     if options.get("customers") is not None:
         customers = read_customers(

@@ -46,7 +46,7 @@ from __future__ import annotations
 import contextlib
 import os
 import time
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from types import SimpleNamespace
 
 import numpy as np
@@ -853,6 +853,7 @@ def run_analysis_dask(
     options: ClassifyOptions | None = None,
     npartitions: int | None = None,
     graph_memory: int | None = None,
+    brand: Iterable[str] | None = None,
 ) -> Analysis:
     """:func:`influence.analysis.run_analysis` with the metrics computed on a Dask cluster.
 
@@ -864,8 +865,9 @@ def run_analysis_dask(
     client : Client, str or None
         Where to compute (see :func:`cluster_client`): a client, a scheduler
         address, or None for the default client or a new local cluster.
-    since, until, horizon, options
-        As for :func:`~influence.analysis.run_analysis`.
+    since, until, horizon, options, brand
+        As for :func:`~influence.analysis.run_analysis` (the four I's of engagement
+        are computed in process, from the tables already gathered).
     npartitions : int, optional
         Partitions of the tables (see :func:`to_dask`).
     graph_memory : int, optional
@@ -932,7 +934,9 @@ def run_analysis_dask(
         "engine": "dask",
         "graph": metrics.attrs.get("graph"),
     }
-    return Analysis(
+    from influence.engagement import add_engagement
+
+    analysis = Analysis(
         community=windowed,
         users=users,
         parameters=parameters,
@@ -940,3 +944,7 @@ def run_analysis_dask(
         weights=classes.attrs["weights"],
         timings=timings,
     )
+    start = time.perf_counter()
+    analysis = add_engagement(analysis, brand=brand)
+    analysis.timings["engagement"] = time.perf_counter() - start
+    return analysis

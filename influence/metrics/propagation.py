@@ -16,7 +16,12 @@ import pandas as pd
 
 from influence.community import Community
 
-__all__ = ["PROPAGATION_COLUMNS", "compute_cascades", "compute_propagation"]
+__all__ = [
+    "PROPAGATION_COLUMNS",
+    "compute_cascades",
+    "compute_propagation",
+    "compute_reach_by_horizon",
+]
 
 #: Columns of :func:`compute_propagation`, in order.
 PROPAGATION_COLUMNS = (
@@ -197,6 +202,59 @@ def compute_cascades(
             "reach": reach,
         }
     )
+
+
+def compute_reach_by_horizon(
+    messages: pd.DataFrame, horizons: list[str | pd.Timedelta], *, max_depth: int | None = None
+) -> pd.DataFrame:
+    """Per message, the ``reach`` of :func:`compute_cascades` at several horizons at once.
+
+    The cascades are walked once: for every (message, responder) pair the
+    earliest response is kept, and the reach within a horizon is the number of
+    responders whose earliest response came within it. Equal, column by column,
+    to ``compute_cascades(messages, horizon=h)["reach"]``, at the cost of one call.
+
+    Parameters
+    ----------
+    messages : DataFrame
+        Canonical messages; not modified.
+    horizons : list of str or Timedelta
+        Each a positive duration.
+
+    Returns
+    -------
+    DataFrame
+        One row per message (order of ``messages``), one float64 column per horizon
+        (named by the horizon as given).
+
+    Examples
+    --------
+    >>> msgs = pd.DataFrame({"message_id": list("123"), "author_id": ["ann", "bob", "cat"],
+    ...     "parent_id": [None, "1", "1"],
+    ...     "created_at": pd.to_datetime(["2024-01-01 00:00", "2024-01-01 00:30",
+    ...         "2024-01-01 03:00"], utc=True)})
+    >>> compute_reach_by_horizon(msgs, ["1h", "4h"])
+        1h   4h
+    0  1.0  2.0
+    1  0.0  0.0
+    2  0.0  0.0
+    """
+    limits = [_horizon_ns(h) for h in horizons]
+    author = pd.factorize(messages["author_id"].to_numpy(), use_na_sentinel=True)[0]
+    responses = _responses(messages, author.astype(np.int64), max(limits, default=1), max_depth)
+    n = len(messages)
+    order = np.lexsort((responses.delay, responses.responder, responses.ancestor))
+    ancestor = responses.ancestor[order]
+    responder = responses.responder[order]
+    delay = responses.delay[order]
+    first = np.ones(ancestor.size, dtype=bool)
+    first[1:] = (ancestor[1:] != ancestor[:-1]) | (responder[1:] != responder[:-1])
+    ancestor, delay = ancestor[first], delay[first]
+    columns = {
+        str(h): np.bincount(ancestor[delay <= limit], minlength=n).astype(np.float64)
+        for h, limit in zip(horizons, limits, strict=True)
+    }
+    return pd.DataFrame(columns, index=pd.RangeIndex(n))
 
 
 def compute_propagation(

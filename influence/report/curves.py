@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 
 from influence.community import Community
-from influence.metrics.propagation import compute_cascades
+from influence.metrics.propagation import compute_cascades, compute_reach_by_horizon
 
 __all__ = ["CURVE_HOURS", "community_health", "monthly_activity", "propagation_curves"]
 
@@ -76,9 +76,10 @@ def propagation_curves(
     messages = community.messages
     authors = messages["author_id"]
     known = authors.notna().to_numpy()
+    table = compute_reach_by_horizon(messages, [pd.Timedelta(hours=h) for h in hours])
     rows = []
-    for h in hours:
-        reach = compute_cascades(messages, horizon=pd.Timedelta(hours=h))["reach"].to_numpy()
+    for column in table.columns:
+        reach = table[column].to_numpy()
         per_author = pd.Series(reach[known]).groupby(authors[known].to_numpy()).mean()
         row = per_author.reindex(users).to_numpy(np.float64).tolist()
         row.append(float(reach[known].mean()) if known.any() else np.nan)

@@ -8,7 +8,7 @@ registered reader's ``sniff`` in turn.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -104,6 +104,7 @@ def read(
     *,
     on_error: str = "raise",
     mapping: Mapping[str, str] | None = None,
+    brand: Iterable[str] | None = None,
 ) -> Community:
     """Read a community dump into a :class:`~influence.community.Community`.
 
@@ -123,6 +124,13 @@ def read(
         ``"skip"`` drops bad records and counts them in ``read_stats``.
     mapping : dict, optional
         For ``format="table"``: canonical column name -> column in the file.
+    brand : iterable of str, optional
+        Brand, product or topic keywords: every reader scores the text of each
+        message into ``sentiment``, ``language`` and ``brand_mention`` columns
+        of ``messages`` (the text itself is not kept), the latter telling whether
+        a keyword occurs (whole words, case ignored; missing without keywords).
+        Without the ``engagement`` extra the three columns are absent and
+        ``read_stats.notes`` says so.
 
     Returns
     -------
@@ -145,7 +153,7 @@ def read(
     name = "auto" if format is None else format
     if name in ("auto", *_REGISTRY) and archive_kind(path) is not None:
         # extract safely, then read the contents with the same options (see _archive)
-        options = {"on_error": on_error, "mapping": mapping}
+        options = {"on_error": on_error, "mapping": mapping, "brand": brand}
         return read_archive(path, lambda inner: read(inner, format, **options))
     if name == "auto":
         name = detect_format(path)
@@ -163,4 +171,6 @@ def read(
                 f"--map must go with format 'table' (got format {name!r})", path=str(path)
             )
         options["mapping"] = dict(mapping)
+    if brand is not None:
+        options["brand"] = [brand] if isinstance(brand, str) else list(brand)
     return _REGISTRY[name].reader(path, **options)

@@ -47,7 +47,9 @@ from influence.schema import (
 __all__ = [
     "LINE",
     "LINK_COLUMNS",
+    "SENTIMENT_COLUMNS",
     "SKIPPED_REASONS",
+    "TEXT",
     "JsonStream",
     "OnError",
     "assemble",
@@ -65,6 +67,7 @@ __all__ = [
     "normalize_ids",
     "open_binary",
     "parse_timestamps",
+    "score_texts",
     "screen",
     "thread_roots",
     "warn_skipped",
@@ -267,7 +270,11 @@ def parse_timestamps(
             nums = pd.to_numeric(as_text[is_num]).astype("float64")
             millis = nums.abs() >= 1e11
             ns = np.where(millis, nums * 1e6, nums * 1e9)
-            out[is_num] = pd.to_datetime(ns.astype("int64"), utc=True)
+            # beyond what datetime64[ns] holds (about 1677 to 2262): a bad value (NaT)
+            fits = np.abs(ns) < 9.2e18
+            stamps = pd.Series(pd.NaT, index=nums.index, dtype=UTC)
+            stamps[fits] = pd.to_datetime(ns[fits].astype("int64"), utc=True)
+            out[is_num] = stamps
         text = present & ~is_num
         if text.any():
             stripped = as_text[text]
@@ -279,6 +286,11 @@ def parse_timestamps(
                     parsed = pd.to_datetime(
                         stripped[part], utc=True, errors="coerce", format="ISO8601"
                     )
+                    # a time beyond datetime64[ns] (before 1678 or after 2261) is bad
+                    inside = (parsed >= pd.Timestamp.min.tz_localize("UTC")) & (
+                        parsed <= pd.Timestamp.max.tz_localize("UTC")
+                    )
+                    parsed = parsed.where(inside)
                     out[stripped[part].index] = parsed.astype(UTC)
     bad = present & out.isna()
     missing = ~present
@@ -1073,6 +1085,67 @@ def blank(values: pd.Series) -> np.ndarray:
     [False, True, True]
     """
     return (values.isna() | (values.astype(STRING).str.strip() == "")).to_numpy(bool)
+
+
+#: Column in which ``parse_*`` functions hand each message's text to their
+#: ``read_*``; :func:`score_texts` replaces it by the sentiment columns.
+TEXT = "text"
+#: The columns :func:`score_texts` adds (see :func:`influence.sentiment.score_sentiment`).
+SENTIMENT_COLUMNS = ("sentiment", "language", "brand_mention")
+
+
+def score_texts(
+    messages: pd.DataFrame,
+    *,
+    stats: ReadStats,
+    brand: Iterable[str] | None = None,
+) -> pd.DataFrame:
+    """Replace the ``text`` column by ``sentiment``, ``language`` and ``brand_mention``.
+
+    Every ``read_*`` calls it right before :func:`assemble`, so the canonical
+    messages table never keeps the texts (memory) yet carries what the engagement
+    layer needs (:mod:`influence.engagement`: intimacy). When a package of the
+    ``engagement`` extra is missing, the three columns are simply absent and
+    ``stats`` gets a note saying so. ``messages`` is not modified.
+
+    Parameters
+    ----------
+    messages : DataFrame
+        With a ``text`` column (missing for a message without text); without one,
+        ``messages`` is returned as it is.
+    stats : ReadStats
+        Receives the note when the packages are missing.
+    brand : iterable of str, optional
+        Keywords for ``brand_mention`` (whole words, case ignored).
+
+    Examples
+    --------
+    >>> stats = ReadStats()
+    >>> messages = pd.DataFrame({"message_id": ["1", "2"],
+    ...                          "text": ["I love it", "Je déteste ce Widget"]})
+    >>> scored = score_texts(messages, stats=stats, brand=["widget"])
+    >>> list(scored.columns)
+    ['message_id', 'sentiment', 'language', 'brand_mention']
+    >>> [float(x) > 0 for x in scored["sentiment"]], scored["brand_mention"].tolist()
+    ([True, False], [False, True])
+    """
+    if TEXT not in messages.columns:
+        return messages
+    out = messages.drop(columns=[TEXT])
+    brand = [brand] if isinstance(brand, str) else brand
+    from influence.sentiment import missing_packages, score_sentiment
+
+    missing = missing_packages()
+    if missing:
+        stats.note(
+            f"no sentiment, language or brand_mention column: the packages {', '.join(missing)} "
+            'are not installed (pip install "influence[engagement]"), so intimacy is empty'
+        )
+        return out
+    scored = score_sentiment(messages[TEXT].set_axis(out.index), brand=brand)
+    for column in SENTIMENT_COLUMNS:
+        out[column] = scored[column]
+    return out
 
 
 def empty_links() -> pd.DataFrame:

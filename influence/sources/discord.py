@@ -44,7 +44,7 @@ with the output tables, not with the export.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import IO, Any
 
@@ -67,6 +67,7 @@ from influence.sources._common import (
     normalize_ids,
     open_binary,
     parse_timestamps,
+    score_texts,
     screen,
     thread_roots,
     warn_skipped,
@@ -102,6 +103,7 @@ _FIELDS = (
     "mentions",
     "reactions",
     "reaction_count",
+    "text",
 )
 
 
@@ -156,7 +158,8 @@ def scan_discord(stream: IO[bytes], *, source: str) -> tuple[dict, dict[str, lis
         ``author_id``, ``author_name``, ``author_nickname``, ``author_is_bot``,
         ``reference``, ``mentions`` (list of ``(id, name, nickname, isBot)``),
         ``reactions`` (list of the same for the listed users),
-        ``reaction_count``) plus ``_line``, the line where each message starts.
+        ``reaction_count``, ``text``: ``content`` or None) plus ``_line``, the
+        line where each message starts.
 
     Raises
     ------
@@ -253,10 +256,13 @@ def _add_message(columns: dict[str, list], record: Any, line: int) -> None:
     columns["mentions"].append([_person(m) for m in mentions] if isinstance(mentions, list) else [])
     columns["reactions"].append(reacting)
     columns["reaction_count"].append(count if isinstance(reactions, list) else np.nan)
+    columns["text"].append(content if isinstance(content, str) and content else None)
     columns[LINE].append(line)
 
 
-def read_discord(path: str | Path, *, on_error: OnError = "raise") -> Community:
+def read_discord(
+    path: str | Path, *, on_error: OnError = "raise", brand: Iterable[str] | None = None
+) -> Community:
     """Read DiscordChatExporter JSON (a file or a folder of them) into a Community.
 
     Parameters
@@ -268,11 +274,15 @@ def read_discord(path: str | Path, *, on_error: OnError = "raise") -> Community:
         ``"raise"`` stops at the first bad message (missing ``id``,
         ``author.id``, unreadable ``timestamp``); ``"skip"`` drops and counts it
         as ``malformed`` and warns once.
+    brand : iterable of str, optional
+        Brand or topic keywords for the ``brand_mention`` column.
 
     Returns
     -------
     Community
-        ``platform="discord"``, named after the file or folder.
+        ``platform="discord"``, named after the file or folder; messages carry
+        ``sentiment``, ``language`` and ``brand_mention`` of ``content``
+        (:func:`~influence.sources._common.score_texts`), not the text itself.
 
     Raises
     ------
@@ -304,6 +314,8 @@ def read_discord(path: str | Path, *, on_error: OnError = "raise") -> Community:
         with open_binary(file) as stream:
             scanned.append((file.name, *scan_discord(stream, source=file.name)))
     messages, links, users = parse_discord(scanned, on_error=on_error, stats=stats)
+    del scanned  # the texts live on in messages["text"] only until scored
+    messages = score_texts(messages, stats=stats, brand=brand)
     warn_skipped(stats)
     return assemble(
         messages,
@@ -339,6 +351,8 @@ def parse_discord(
     Returns
     -------
     messages, links, users : DataFrame
+        ``messages`` holds a ``text`` column (``content``) that
+        :func:`read_discord` turns into sentiment columns.
 
     Examples
     --------
@@ -429,6 +443,7 @@ def _parse_file(
             "score": pd.to_numeric(rows["reaction_count"], errors="coerce").astype("float64"),
             "text_length": pd.to_numeric(rows["text_length"]).fillna(0).astype("int64"),
             "category": _text(channel.get("category")),
+            "text": rows["text"].astype(STRING),
         }
     )
     for name in ("topic", "category"):

@@ -59,7 +59,7 @@ from __future__ import annotations
 import csv
 import html
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import IO, Any
 
@@ -82,6 +82,7 @@ from influence.sources._common import (
     normalize_ids,
     open_binary,
     parse_timestamps,
+    score_texts,
     screen,
     warn_skipped,
 )
@@ -113,6 +114,7 @@ _FIELDS = (
     "like_count",
     "category",
     "user_title",
+    "text",
 )
 _LIKE_FIELDS = ("post_id", "username", "user_id", "created_at", "post_action_type_id")
 
@@ -180,7 +182,7 @@ def scan_discourse(stream: IO[bytes], *, source: str) -> dict[str, list]:
         ``username``, ``name``, ``user_id``, ``created_at``, ``post_type``,
         ``text_length``, ``mentions`` (names after ``@`` in ``raw``),
         ``mentions_linked`` (names of ``a.mention`` links in ``cooked``),
-        ``like_count``, ``category``, ``user_title`` and ``_line``. The
+        ``like_count``, ``category``, ``user_title``, ``text`` and ``_line``. The
         topic's ``id`` and ``category_id`` fill the posts that lack them.
 
     Raises
@@ -287,14 +289,18 @@ def _add_row(columns: dict[str, list], line: int, *, raw, cooked, like_count, **
         columns["text_length"].append(len(raw))
         columns["mentions"].append(MENTION_PATTERN.findall(raw))
         columns["mentions_linked"].append([])
+        columns["text"].append(raw or None)
     elif cooked is not None:
-        columns["text_length"].append(len(_strip_html(cooked)))
+        plain = _strip_html(cooked)
+        columns["text_length"].append(len(plain))
         columns["mentions"].append([])
         columns["mentions_linked"].append(COOKED_MENTION.findall(cooked))
+        columns["text"].append(plain or None)
     else:
         columns["text_length"].append(0)
         columns["mentions"].append([])
         columns["mentions_linked"].append([])
+        columns["text"].append(None)
     number = pd.to_numeric(pd.Series([_text(like_count)]), errors="coerce").iloc[0]
     columns["like_count"].append(float(number))
     columns[LINE].append(line)
@@ -374,7 +380,9 @@ def _scan_csv(stream: IO[bytes], source: str, kind: str) -> dict[str, list]:
     return columns
 
 
-def read_discourse(path: str | Path, *, on_error: OnError = "raise") -> Community:
+def read_discourse(
+    path: str | Path, *, on_error: OnError = "raise", brand: Iterable[str] | None = None
+) -> Community:
     """Read Discourse JSON and Data Explorer CSV files into a Community.
 
     Parameters
@@ -387,11 +395,15 @@ def read_discourse(path: str | Path, *, on_error: OnError = "raise") -> Communit
         ``"raise"`` stops at the first bad record (missing post ``id``,
         ``topic_id``, ``post_number``, author, unreadable ``created_at``);
         ``"skip"`` drops and counts it as ``malformed`` and warns once.
+    brand : iterable of str, optional
+        Brand or topic keywords for the ``brand_mention`` column.
 
     Returns
     -------
     Community
-        ``platform="discourse"``.
+        ``platform="discourse"``; messages carry ``sentiment``, ``language`` and
+        ``brand_mention`` of ``raw`` (else ``cooked`` without its HTML;
+        :func:`~influence.sources._common.score_texts`), not the text itself.
 
     Raises
     ------
@@ -437,6 +449,8 @@ def read_discourse(path: str | Path, *, on_error: OnError = "raise") -> Communit
             else:
                 likes.append((file.name, _scan_csv(stream, file.name, kind)))
     messages, links, users = parse_discourse(posts, likes=likes, on_error=on_error, stats=stats)
+    del posts  # the texts live on in messages["text"] only until scored
+    messages = score_texts(messages, stats=stats, brand=brand)
     warn_skipped(stats)
     return assemble(
         messages,
@@ -487,6 +501,8 @@ def parse_discourse(
     Returns
     -------
     messages, links, users : DataFrame
+        ``messages`` holds a ``text`` column (``raw``, else ``cooked`` without
+        its HTML) that :func:`read_discourse` turns into sentiment columns.
 
     Examples
     --------
@@ -550,9 +566,10 @@ def parse_discourse(
             "topic": rows["category"].astype(STRING).to_numpy(),
             "score": like_count.to_numpy(),
             "text_length": pd.to_numeric(rows["text_length"]).fillna(0).astype("int64").to_numpy(),
+            "text": rows["text"].to_numpy(object),
         }
     )
-    for name in ("message_id", "author_id", "thread_id", "parent_id", "topic"):
+    for name in ("message_id", "author_id", "thread_id", "parent_id", "topic", "text"):
         messages[name] = messages[name].astype(STRING)
     mentions = _mentions(rows, spelling, stats)
     links = pd.concat(

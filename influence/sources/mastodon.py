@@ -62,6 +62,7 @@ from influence.sources._common import (
     located,
     open_binary,
     parse_timestamps,
+    score_texts,
     thread_roots,
     warn_skipped,
 )
@@ -84,6 +85,7 @@ _COLUMNS = (
     "mentions",
     "boosted",
     "boosted_author",
+    "text",
     "_line",
 )
 
@@ -130,7 +132,9 @@ def sniff(path: str | Path) -> bool:
     )
 
 
-def read_mastodon(path: str | Path, *, on_error: OnError = "raise") -> Community:
+def read_mastodon(
+    path: str | Path, *, on_error: OnError = "raise", brand: Iterable[str] | None = None
+) -> Community:
     """Read a Mastodon export (folder or ``outbox.json``) into a Community.
 
     Parameters
@@ -142,11 +146,16 @@ def read_mastodon(path: str | Path, *, on_error: OnError = "raise") -> Community
         no actor, an unparseable time, a repeated id); ``"skip"`` drops it,
         counts it as ``malformed`` or ``duplicate_id`` and warns once. A file
         that is not well-formed JSON always stops the run.
+    brand : iterable of str, optional
+        Brand or topic keywords for the ``brand_mention`` column.
 
     Returns
     -------
     Community
-        ``platform="mastodon"``; user ids are actor URIs.
+        ``platform="mastodon"``; user ids are actor URIs; messages carry
+        ``sentiment``, ``language`` and ``brand_mention`` of the post's plain
+        text (none for a boost; :func:`~influence.sources._common.score_texts`),
+        not the text itself.
 
     Raises
     ------
@@ -199,6 +208,8 @@ def read_mastodon(path: str | Path, *, on_error: OnError = "raise") -> Community
     messages, links, users = parse_mastodon(
         {source: columns}, actor=actor, on_error=on_error, stats=stats
     )
+    del columns  # the texts live on in messages["text"] only until scored
+    messages = score_texts(messages, stats=stats, brand=brand)
     warn_skipped(stats)
     return assemble(
         messages,
@@ -362,6 +373,7 @@ def _activity(activity: object) -> tuple | None:
             None,
             boosted,
             boosted_author,
+            None,  # a boost's words are another's: not scored
         )
     tags = obj.get("tag") or []
     tags = tags if isinstance(tags, list) else [tags]
@@ -389,6 +401,7 @@ def _activity(activity: object) -> tuple | None:
         mentions or None,
         None,
         None,
+        text or None,
     )
 
 
@@ -418,6 +431,8 @@ def parse_mastodon(
     Returns
     -------
     messages, links, users
+        ``messages`` holds a ``text`` column (missing for boosts) that
+        :func:`read_mastodon` turns into sentiment columns.
 
     Examples
     --------
@@ -506,6 +521,7 @@ def parse_mastodon(
             "topic": table["hashtag"].astype(STRING),
             "score": np.full(len(table), np.nan),
             "text_length": table["text_length"].astype("int64"),
+            "text": table["text"].astype(STRING),
         }
     )
     links, mentioned = _links(table)

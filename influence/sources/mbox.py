@@ -56,7 +56,7 @@ import email.utils
 import hashlib
 import re
 import warnings
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from datetime import UTC as DATETIME_UTC
 from pathlib import Path
 from typing import IO
@@ -76,6 +76,7 @@ from influence.sources._common import (
     got,
     head,
     open_binary,
+    score_texts,
     screen,
     thread_roots,
     warn_skipped,
@@ -101,6 +102,7 @@ _FIELDS = (
     "text_length",
     "not_utf8",
     "number",
+    "text",
 )
 
 
@@ -259,18 +261,26 @@ def _ids(value: str | None) -> list[str]:
     return [re.sub(r"\s+", "", item) for item in found if item.strip()]
 
 
-def _body_length(message: email.message.EmailMessage) -> int:
+def _body(message: email.message.EmailMessage) -> str:
     try:
         body = message.get_body(preferencelist=("plain",))
         if body is None:
-            return 0
+            return ""
         try:
-            return len(body.get_content())
+            return body.get_content()
         except (LookupError, ValueError):  # unknown charset: decode what is there
             payload = body.get_payload(decode=True) or b""
-            return len(payload.decode("utf-8", "replace"))
+            return payload.decode("utf-8", "replace")
     except Exception:  # a broken MIME structure is not worth stopping for
-        return 0
+        return ""
+
+
+def _own_words(body: str) -> str | None:
+    """The body without quoted lines (``>``) and the signature (after ``-- ``)."""
+    body = body.split("\n-- \n", 1)[0]
+    own = [line for line in body.splitlines() if not line.lstrip().startswith(">")]
+    text = "\n".join(own).strip()
+    return text or None
 
 
 def _add_message(columns: dict[str, list], number: int, line: int, data: bytes) -> None:
@@ -320,9 +330,11 @@ def _add_message(columns: dict[str, list], number: int, line: int, data: bytes) 
     columns["created_at"].append(created)
     columns["parent"].append(parent[0] if parent else None)
     columns["topic"].append(topic)
-    columns["text_length"].append(_body_length(message))
+    body = _body(message)
+    columns["text_length"].append(len(body))
     columns["not_utf8"].append(not_utf8)
     columns["number"].append(number)
+    columns["text"].append(_own_words(body))
     columns[LINE].append(line)
 
 
@@ -335,7 +347,8 @@ def scan_mbox(stream: IO[bytes], *, source: str) -> dict[str, list]:
         ``message_id``, ``synthetic_id``, ``address`` (lower-cased),
         ``name``, ``date`` (the header text), ``created_at`` (UTC datetime or
         None), ``parent``, ``topic``, ``text_length``, ``not_utf8``, ``number``
-        (1 for the first message) and ``_line`` (its ``From `` line).
+        (1 for the first message), ``text`` (the plain-text body without quoted
+        lines and signature, or None) and ``_line`` (its ``From `` line).
 
     Examples
     --------
@@ -356,7 +369,11 @@ def scan_mbox(stream: IO[bytes], *, source: str) -> dict[str, list]:
 
 
 def read_mbox(
-    path: str | Path, *, on_error: OnError = "raise", reveal_addresses: bool = False
+    path: str | Path,
+    *,
+    on_error: OnError = "raise",
+    reveal_addresses: bool = False,
+    brand: Iterable[str] | None = None,
 ) -> Community:
     """Read an mbox archive (a file or a folder of them) into a Community.
 
@@ -372,11 +389,15 @@ def read_mbox(
         ``False`` (default): user ids are pseudonyms and no address appears in
         any table. ``True``: user ids are the lower-cased addresses. Not
         reachable through :func:`influence.read`, on purpose.
+    brand : iterable of str, optional
+        Brand or topic keywords for the ``brand_mention`` column.
 
     Returns
     -------
     Community
-        ``platform="mbox"``.
+        ``platform="mbox"``; messages carry ``sentiment``, ``language`` and
+        ``brand_mention`` of the plain-text body without quoted lines and
+        signature (:func:`~influence.sources._common.score_texts`), not the text.
 
     Raises
     ------
@@ -413,6 +434,8 @@ def read_mbox(
     messages, users = parse_mbox(
         archives, on_error=on_error, stats=stats, reveal_addresses=reveal_addresses
     )
+    del archives  # the texts live on in messages["text"] only until scored
+    messages = score_texts(messages, stats=stats, brand=brand)
     warn_skipped(stats)
     return assemble(messages, users=users, stats=stats, platform=PLATFORM, name=path.resolve().name)
 
@@ -443,6 +466,8 @@ def parse_mbox(
     Returns
     -------
     messages, users : DataFrame
+        ``messages`` holds a ``text`` column (missing when the scan has none)
+        that :func:`read_mbox` turns into sentiment columns.
 
     Examples
     --------
@@ -491,6 +516,7 @@ def parse_mbox(
             "topic": rows["topic"].astype(STRING),
             "score": np.nan,
             "text_length": pd.to_numeric(rows["text_length"]).fillna(0).astype("int64"),
+            "text": rows["text"].astype(STRING),
         }
     )
     name = rows["name"].astype(STRING).str.strip()

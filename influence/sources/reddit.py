@@ -73,6 +73,7 @@ from influence.sources._common import (
     located,
     open_binary,
     parse_timestamps,
+    score_texts,
     warn_skipped,
 )
 
@@ -108,6 +109,8 @@ BOTS = frozenset(
 )
 #: ``u/name`` or ``/u/name`` not inside a word or a longer path.
 MENTION = re.compile(r"(?<![\w/])/?u/([A-Za-z0-9_-]{3,20})(?![\w/-])")
+#: Bodies Reddit leaves in place of a removed or deleted text (not scored).
+_REMOVED = frozenset({"[removed]", "[deleted]"})
 _FULLNAME = re.compile(r"t[13]_[0-9a-z]+")
 _DUMP_NAME = re.compile(r"^R[CS]_", re.IGNORECASE)
 _SUFFIXES = (".json", ".jsonl", ".ndjson", ".zst", ".gz", ".bz2", ".xz")
@@ -126,6 +129,7 @@ _COLUMNS = (
     "crosspost_author",
     "flair",
     "author_created",
+    "text",
     "_line",
 )
 
@@ -183,7 +187,9 @@ def _looks_reddit(path: Path) -> bool:
     return "subreddit" in first and ("link_id" in first or "selftext" in first)
 
 
-def read_reddit(path: str | Path, *, on_error: OnError = "raise") -> Community:
+def read_reddit(
+    path: str | Path, *, on_error: OnError = "raise", brand: Iterable[str] | None = None
+) -> Community:
     """Read a Reddit dump file or folder into a :class:`~influence.community.Community`.
 
     Parameters
@@ -195,11 +201,15 @@ def read_reddit(path: str | Path, *, on_error: OnError = "raise") -> Community:
         ``"raise"`` stops at the first bad record; ``"skip"`` drops bad records
         (not UTF-8, not JSON, not a Reddit thing, a required field missing,
         repeated fullname), counts them in ``read_stats`` and warns once.
+    brand : iterable of str, optional
+        Brand or topic keywords for the ``brand_mention`` column.
 
     Returns
     -------
     Community
-        ``platform="reddit"``; users carry ``is_bot`` and ``title``.
+        ``platform="reddit"``; users carry ``is_bot`` and ``title``; messages
+        carry ``sentiment``, ``language`` and ``brand_mention``
+        (:func:`~influence.sources._common.score_texts`), the text itself is not kept.
 
     Raises
     ------
@@ -244,6 +254,8 @@ def read_reddit(path: str | Path, *, on_error: OnError = "raise") -> Community:
             columns["_first"][0] = columns["_first"][0] or str(problems[0])
         scanned[source] = columns
     messages, links, users = parse_reddit(scanned, on_error=on_error, stats=stats)
+    del scanned  # the texts live on in messages["text"] only until scored
+    messages = score_texts(messages, stats=stats, brand=brand)
     warn_skipped(stats)
     return assemble(
         messages,
@@ -327,7 +339,8 @@ def scan_things(
         ``message_id``, ``kind``, ``author``, ``parent_id``, ``thread_id``,
         ``created_utc`` (raw), ``topic``, ``score``, ``text_length``,
         ``mentions`` (tuple of names or None), ``crosspost_of``,
-        ``crosspost_author``, ``flair``, ``author_created``, ``_line``, and the
+        ``crosspost_author``, ``flair``, ``author_created``, ``text`` (title and
+        body; None when removed or deleted), ``_line``, and the
         counts ``_malformed`` / ``_more`` (a one-element list each) and
         ``_first`` (the first problem, or None).
 
@@ -457,6 +470,8 @@ def _thing(data: object, wrapped: str | None) -> tuple:
             crosspost_author = parents[0].get("author") or "[deleted]"
     mentions = tuple(dict.fromkeys(MENTION.findall(body))) if "u/" in body else None
     flair = data.get("author_flair_text")
+    title = _text(data.get("title")) if kind == "post" else ""
+    text = "\n".join(part for part in (title, body) if part and part not in _REMOVED) or None
     return (
         message_id,
         kind,
@@ -472,6 +487,7 @@ def _thing(data: object, wrapped: str | None) -> tuple:
         crosspost_author,
         flair if isinstance(flair, str) and flair.strip() else None,
         data.get("author_created_utc"),
+        text,
     )
 
 
@@ -502,6 +518,8 @@ def parse_reddit(
     Returns
     -------
     messages, links, users
+        ``messages`` holds a ``text`` column (title and body) that
+        :func:`read_reddit` turns into sentiment columns.
 
     Examples
     --------
@@ -615,6 +633,7 @@ def parse_reddit(
             "topic": table["topic"].astype(STRING),
             "score": pd.to_numeric(table["score"], errors="coerce").astype("float64"),
             "text_length": table["text_length"].astype("int64"),
+            "text": table["text"].astype(STRING),
         }
     )
     users = _users(table, author, stats)

@@ -52,7 +52,7 @@ entry (source ``"<channel>/<day>.json"``).
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import IO, Any
 
@@ -73,6 +73,7 @@ from influence.sources._common import (
     got,
     normalize_ids,
     open_binary,
+    score_texts,
     screen,
     warn_skipped,
 )
@@ -86,6 +87,8 @@ BOT_SUBTYPES = ("bot_message",)
 SLACKBOT = "USLACKBOT"
 #: ``<@U123>`` and ``<@U123|name>``.
 MENTION_PATTERN = re.compile(r"<@([A-Z0-9]+)(?:\|[^>]*)?>")
+#: Slack's ``<@U1|name>``, ``<#C1>`` and ``<https://...|label>`` markup (not words).
+_MARKUP = r"<[^>]*>"
 _TS = r"\d{1,12}(?:\.\d{1,9})?"
 _DAY = re.compile(r"\d{4}-\d{2}-\d{2}\.json", re.IGNORECASE)
 _CHANNEL_FILES = ("channels.json", "groups.json", "mpims.json", "dms.json")
@@ -99,6 +102,7 @@ _FIELDS = (
     "mentions",
     "reactions",
     "reaction_count",
+    "text",
 )
 
 
@@ -142,8 +146,8 @@ def scan_slack(stream: IO[bytes], *, source: str) -> dict[str, list]:
     dict of str to list
         ``ts``, ``user``, ``text_length``, ``thread_ts``, ``subtype``,
         ``bot_id``, ``mentions`` (user ids in the text), ``reactions`` (the
-        reacting user ids), ``reaction_count`` (NaN without ``reactions``) and
-        ``_line``, the line where each message starts.
+        reacting user ids), ``reaction_count`` (NaN without ``reactions``),
+        ``text`` (None when empty) and ``_line``, the line where each message starts.
 
     Raises
     ------
@@ -195,6 +199,7 @@ def _add_message(columns: dict[str, list], record: dict, line: int) -> None:
     columns["mentions"].append(MENTION_PATTERN.findall(text))
     columns["reactions"].append(users)
     columns["reaction_count"].append(count if isinstance(reactions, list) else np.nan)
+    columns["text"].append(text or None)
     columns[LINE].append(line)
 
 
@@ -207,7 +212,9 @@ def _read_array(path: Path, source: str) -> list[tuple[int, Any]]:
     return records
 
 
-def read_slack(path: str | Path, *, on_error: OnError = "raise") -> Community:
+def read_slack(
+    path: str | Path, *, on_error: OnError = "raise", brand: Iterable[str] | None = None
+) -> Community:
     """Read an extracted Slack export folder into a :class:`~influence.community.Community`.
 
     Parameters
@@ -219,12 +226,17 @@ def read_slack(path: str | Path, *, on_error: OnError = "raise") -> Community:
         ``"raise"`` stops at the first bad record (a message without a valid
         ``ts``, or a person's message without ``user``; a user without ``id``);
         ``"skip"`` drops and counts it as ``malformed`` and warns once.
+    brand : iterable of str, optional
+        Brand or topic keywords for the ``brand_mention`` column.
 
     Returns
     -------
     Community
         ``platform="slack"``; ``users`` from ``users.json``, completed with the
-        authors absent from it (for example guests of a shared channel).
+        authors absent from it (for example guests of a shared channel);
+        messages carry ``sentiment``, ``language`` and ``brand_mention`` of
+        ``text`` without its ``<...>`` markup
+        (:func:`~influence.sources._common.score_texts`), not the text itself.
 
     Raises
     ------
@@ -270,6 +282,8 @@ def read_slack(path: str | Path, *, on_error: OnError = "raise") -> Community:
     messages, links = parse_slack_messages(
         days, channels=channels, bots=bots, on_error=on_error, stats=stats
     )
+    del days  # the texts live on in messages["text"] only until scored
+    messages = score_texts(messages, stats=stats, brand=brand)
     warn_skipped(stats)
     return assemble(
         messages,
@@ -437,6 +451,8 @@ def parse_slack_messages(
     Returns
     -------
     messages, links : DataFrame
+        ``messages`` holds a ``text`` column (without the ``<@U1>``, ``<url|label>``
+        markup) that :func:`read_slack` turns into sentiment columns.
 
     Examples
     --------
@@ -533,6 +549,7 @@ def _parse_day(
             "topic": pd.array([channel] * len(rows), dtype=STRING),
             "score": pd.to_numeric(rows["reaction_count"], errors="coerce").astype("float64"),
             "text_length": pd.to_numeric(rows["text_length"]).fillna(0).astype("int64"),
+            "text": rows["text"].astype(STRING).str.replace(_MARKUP, " ", regex=True),
         }
     )
     parts = []

@@ -52,7 +52,7 @@ import multiprocessing
 import os
 import re
 import threading
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import IO
 from xml.parsers import expat
@@ -293,6 +293,10 @@ def scan_rows(
             path=source,
             line=err.lineno,
         ) from err
+    except LookupError as err:
+        raise SourceError(
+            f"XML encoding must be one Python knows (got {err})", path=source, line=1
+        ) from err
     except (OSError, EOFError, ValueError) as err:
         if isinstance(err, SourceError):
             raise
@@ -485,7 +489,9 @@ def _scan_file(path: Path, table: str) -> dict[str, list]:
         return scan_rows(stream, FIELDS[table], source=path.name, **options)
 
 
-def read_stackexchange(path: str | Path, *, on_error: OnError = "raise") -> Community:
+def read_stackexchange(
+    path: str | Path, *, on_error: OnError = "raise", brand: Iterable[str] | str | None = None
+) -> Community:
     """Read a Stack Exchange data dump folder into a :class:`~influence.community.Community`.
 
     Parameters
@@ -498,6 +504,11 @@ def read_stackexchange(path: str | Path, *, on_error: OnError = "raise") -> Comm
         ``CreationDate``, repeated ``Id``, non-numeric ``PostTypeId``, ...);
         ``"skip"`` drops bad records, counts them in ``read_stats`` as
         ``malformed`` or ``duplicate_id`` and warns once.
+    brand : str or iterable of str, optional
+        Accepted for the same call as every reader. Post bodies and comment texts
+        are reduced to their lengths while scanning (memory), so Stack Exchange
+        messages carry no ``sentiment`` yet: intimacy stays empty, and a read note
+        says so.
 
     Returns
     -------
@@ -1493,13 +1504,14 @@ def parse_stackexchange(
     >>> messages, links, users = parse_stackexchange(tables, stats=stats)
     >>> len(messages), len(links), users is None
     (2, 0, True)
-    >>> stats.notes[0]
+    >>> stats.notes[1]
     'Comments.xml: absent; no comments and no mentions'
     """
     on_error = check_on_error(on_error)
     sources = {table: f"{table}.xml" for table in FIELDS} | dict(sources or {})
     stats = ReadStats() if stats is None else stats
     options = {"on_error": on_error, "stats": stats}
+    stats.note("Stack Exchange texts are not kept: no per-message sentiment, so intimacy is empty")
     for table, consequence in (
         ("Comments", "no comments and no mentions"),
         ("Users", "users are known by id only and mentions cannot be resolved"),

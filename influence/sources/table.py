@@ -41,6 +41,7 @@ from influence.errors import InfluenceDataWarning, SourceError
 from influence.schema import INTERACTION_KINDS, MESSAGE_COLUMNS, STRING, UTC, empty_messages
 from influence.sources._common import (
     LINK_COLUMNS,
+    SENTIMENT_COLUMNS,
     OnError,
     assemble,
     check_on_error,
@@ -48,6 +49,7 @@ from influence.sources._common import (
     normalize_ids,
     open_binary,
     parse_timestamps,
+    score_texts,
     thread_roots,
     warn_skipped,
 )
@@ -130,6 +132,7 @@ def read_table(
     *,
     mapping: Mapping[str, str] | None = None,
     on_error: OnError = "raise",
+    brand: Iterable[str] | None = None,
 ) -> Community:
     """Read a message table or an edge list into a :class:`~influence.community.Community`.
 
@@ -148,6 +151,8 @@ def read_table(
     on_error : {"raise", "skip"}
         ``"raise"`` stops at the first bad row; ``"skip"`` drops bad rows and
         counts them in ``read_stats``.
+    brand : iterable of str, optional
+        Brand or topic keywords, as for :func:`parse_table`.
 
     Returns
     -------
@@ -189,7 +194,9 @@ def read_table(
         frame, lines = _load_json_lines(path)
     else:
         frame, lines = _load_delimited(path, layout)
-    community = parse_table(frame, path=str(path), mapping=mapping, on_error=on_error, lines=lines)
+    community = parse_table(
+        frame, path=str(path), mapping=mapping, on_error=on_error, lines=lines, brand=brand
+    )
     warn_skipped(community.read_stats)
     return community
 
@@ -398,6 +405,7 @@ def parse_table(
     mapping: Mapping[str, str] | None = None,
     on_error: OnError = "raise",
     lines: Sequence | None = None,
+    brand: Iterable[str] | None = None,
 ) -> Community:
     """Turn a table of messages, or an edge list, into a :class:`~influence.community.Community`.
 
@@ -420,8 +428,12 @@ def parse_table(
       ``read_stats`` and warned about.
     * ``kind`` (lower-cased): default ``"post"``, or ``"reply"`` with a parent.
     * ``topic``; ``score`` (a number); ``platform`` (default ``"table"``).
-    * ``text`` (only its length in characters is kept, as ``text_length``) or
-      ``text_length`` (a whole number >= 0, which wins over ``text``); default 0.
+    * ``text`` or ``text_length`` (a whole number >= 0, which wins over ``text``);
+      default 0. The text itself is not kept: it gives ``text_length`` and the
+      ``sentiment``, ``language`` and ``brand_mention`` columns
+      (:func:`~influence.sources._common.score_texts`; absent, with a note, when
+      the ``engagement`` extra is not installed, or when the table has one of
+      these columns already, which is then kept as given).
     * ``display_name``: the author's name (the latest one wins) in ``users``.
     * ``mentions``: user ids separated by ``;``, ``,`` or white space (or a
       JSON list); a leading ``@`` is dropped; each distinct user becomes a
@@ -459,6 +471,9 @@ def parse_table(
     lines : sequence, optional
         The line or locator of each row, used in errors; default
         ``"row 1"``, ``"row 2"``, ...
+    brand : iterable of str, optional
+        Brand, product or topic keywords for ``brand_mention`` (whole words,
+        case ignored).
 
     Returns
     -------
@@ -512,7 +527,9 @@ def parse_table(
         stats.record(name, "messages", read=0, kept=0)
         return assemble(empty_messages(), stats=stats, platform=PLATFORM, name=name)
     table = _apply_mapping(frame.reset_index(drop=True), mapping, path=path, stats=stats)
-    context = _Context(path=path, name=name, stats=stats, on_error=on_error, locate=locate)
+    context = _Context(
+        path=path, name=name, stats=stats, on_error=on_error, locate=locate, brand=brand
+    )
     if "message_id" not in table.columns and {"source", "target"} <= set(table.columns):
         return _parse_edges(table, context)
     return _parse_messages(table, context)
@@ -527,6 +544,7 @@ class _Context:
     stats: ReadStats
     on_error: OnError
     locate: Callable[[int], int | str]
+    brand: Iterable[str] | None = None
 
 
 def _locator(lines: Sequence | None) -> Callable[[int], int | str]:
@@ -742,6 +760,10 @@ def _parse_messages(table: pd.DataFrame, context: _Context) -> Community:
     messages = pd.concat([messages, rows[extra]], axis=1)
     links = _mention_links(rows, message_id, created_at)
     users = _display_names(rows, messages)
+    if "text" in rows.columns and not set(SENTIMENT_COLUMNS) & set(rows.columns):
+        # scored here, then dropped: the canonical table never keeps the texts
+        messages["text"] = rows["text"].astype(STRING)
+        messages = score_texts(messages, stats=context.stats, brand=context.brand)
     return assemble(
         messages,
         links=links,

@@ -79,6 +79,7 @@ from influence.sources._common import (
     located,
     open_binary,
     parse_timestamps,
+    score_texts,
     thread_roots,
     warn_skipped,
 )
@@ -105,6 +106,7 @@ _TWEET_COLUMNS = (
     "likes",
     "hashtag",
     "text_length",
+    "text",
     "_line",
     "_source",
 )
@@ -175,7 +177,9 @@ def _looks_twitter(path: Path) -> bool:
     return "id_str" in first and "user" in first and ("text" in first or "full_text" in first)
 
 
-def read_twitter(path: str | Path, *, on_error: OnError = "raise") -> Community:
+def read_twitter(
+    path: str | Path, *, on_error: OnError = "raise", brand: Iterable[str] | None = None
+) -> Community:
     """Read a Twitter export (file or folder) into a :class:`~influence.community.Community`.
 
     Parameters
@@ -188,11 +192,16 @@ def read_twitter(path: str | Path, *, on_error: OnError = "raise") -> Community:
         ``"raise"`` stops at the first bad record; ``"skip"`` drops it (a line
         that is not UTF-8 or JSON, a tweet without ``id``, author or
         ``created_at``, a repeated id), counts it and warns once.
+    brand : iterable of str, optional
+        Brand or topic keywords for the ``brand_mention`` column.
 
     Returns
     -------
     Community
-        ``platform="twitter"``, ``profile_url`` ``https://x.com/i/user/{user_id}``.
+        ``platform="twitter"``, ``profile_url`` ``https://x.com/i/user/{user_id}``;
+        messages carry ``sentiment``, ``language`` and ``brand_mention`` of the
+        tweet's own text (none for a retweet: the words are another's;
+        :func:`~influence.sources._common.score_texts`), not the text itself.
 
     Raises
     ------
@@ -250,6 +259,8 @@ def read_twitter(path: str | Path, *, on_error: OnError = "raise") -> Community:
     if owner is not None:
         users.append(owner)
     messages, links, user_table = parse_twitter(tweets, users=users, on_error=on_error, stats=stats)
+    del tweets  # the texts live on in messages["text"] only until scored
+    messages = score_texts(messages, stats=stats, brand=brand)
     warn_skipped(stats)
     return assemble(
         messages,
@@ -511,6 +522,7 @@ def _v2_tweet(tweet, ident, created, users, authors) -> tuple:
         metrics.get("like_count"),
         hashtags[0] if hashtags and hashtags[0] else None,
         len(text),
+        text or None,
     )
 
 
@@ -562,6 +574,7 @@ def _v1_tweet(tweet, ident, created, users, authors, owner) -> tuple:
         likes,
         hashtags[0] if hashtags and hashtags[0] else None,
         len(text) if isinstance(text, str) else 0,
+        text if isinstance(text, str) and text else None,
     )
 
 
@@ -614,6 +627,8 @@ def parse_twitter(
     Returns
     -------
     messages, links, users
+        ``messages`` holds a ``text`` column (missing for retweets) that
+        :func:`read_twitter` turns into sentiment columns.
 
     Examples
     --------
@@ -703,6 +718,7 @@ def parse_twitter(
             "topic": table["hashtag"].astype(STRING).str.lower(),
             "score": likes,
             "text_length": table["text_length"].astype("int64"),
+            "text": table["text"].astype(STRING).mask(retweet),
         }
     )
     user_table = _users(users)

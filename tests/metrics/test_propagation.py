@@ -160,3 +160,28 @@ def test_horizon_in_hours_scales_speed(toy_community):
 def test_bad_horizon(horizon, toy_community):
     with pytest.raises(ValueError, match=r"horizon must be a (positive )?duration"):
         compute_propagation(toy_community, horizon=horizon)
+
+
+def test_reach_by_horizon_equals_one_call_per_horizon():
+    from influence.metrics.propagation import compute_cascades, compute_reach_by_horizon
+
+    rng = np.random.default_rng(11)
+    n = 400
+    parent = [None] + [
+        str(rng.integers(0, i)) if rng.random() < 0.85 else None for i in range(1, n)
+    ]
+    minutes = np.sort(rng.integers(0, 60 * 24 * 5, size=n))
+    messages = pd.DataFrame(
+        {
+            "message_id": [str(i) for i in range(n)],
+            "author_id": [f"u{k}" if k < 30 else None for k in rng.integers(0, 33, size=n)],
+            "parent_id": parent,
+            "created_at": pd.to_datetime("2024-01-01", utc=True)
+            + pd.to_timedelta(minutes, unit="min"),
+        }
+    )
+    horizons = ["15min", "1h", "8h", "24h", "72h"]
+    table = compute_reach_by_horizon(messages, horizons)
+    for h in horizons:
+        expected = compute_cascades(messages, horizon=h)["reach"].to_numpy()
+        np.testing.assert_array_equal(table[h].to_numpy(), expected)

@@ -412,11 +412,6 @@ def test_timestamps_without_zone_are_utc(tmp_path):
     ]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="influence.sources._common.parse_timestamps lets pandas' OutOfBoundsDatetime "
-    "escape for ISO times outside 1677-2262 (owned by another helper)",
-)
 def test_a_time_beyond_datetime64_is_a_source_error(tmp_path):
     path = _csv(tmp_path, HEADER + A + "2,bob,2300-01-01T01:00:00Z,1,,\n")
     with pytest.raises(SourceError, match=r":3: created_at must be"):
@@ -626,11 +621,6 @@ def test_stackexchange_duplicate_id_is_an_error_or_counted(tmp_path):
     }
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="influence/sources/stackexchange.py scan_rows lets expat's LookupError escape "
-    "for an unknown encoding in the XML declaration (found by fuzz/fuzz_stackexchange.py)",
-)
 def test_stackexchange_unknown_xml_encoding_is_a_source_error(tmp_path):
     folder = tmp_path / "site"
     folder.mkdir()
