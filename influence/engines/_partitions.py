@@ -23,7 +23,7 @@ from influence.community import Community, ReadStats
 from influence.errors import SourceError
 from influence.sources import detect_format, read
 from influence.sources import stackexchange as se
-from influence.sources._common import assemble, check_on_error, open_binary, warn_skipped
+from influence.sources._common import assemble, check_on_error, open_binary
 
 __all__ = ["read_partitioned", "scan_partitioned"]
 
@@ -156,7 +156,6 @@ def read_partitioned(
     for table in se._UNUSED:
         if table in files:
             stats.note(f"{files[table].name}: not used")
-    warn_skipped(stats)
     return assemble(
         messages,
         links=links,

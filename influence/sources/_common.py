@@ -498,6 +498,7 @@ def assemble(
         for name in flags:
             users[name] = users[name].astype("boolean").fillna(False).astype(bool)
     users = users.sort_values("user_id", kind="stable").reset_index(drop=True)
+    warn_skipped(stats)
     return Community(
         messages=messages,
         interactions=interactions,
@@ -1033,7 +1034,7 @@ def screen(
 def warn_skipped(stats: ReadStats) -> None:
     """Warn once when ``stats`` holds records dropped as bad (:data:`SKIPPED_REASONS`).
 
-    Every ``read_*`` calls it once, right before :func:`assemble`, so a call
+    :func:`assemble`, which every reader ends with, calls it once, so a call
     with ``on_error="skip"`` that dropped bad records gives exactly one
     :class:`~influence.errors.InfluenceDataWarning`.
 

@@ -70,7 +70,6 @@ from influence.sources._common import (
     score_texts,
     screen,
     thread_roots,
-    warn_skipped,
 )
 
 __all__ = ["parse_discord", "read_discord", "scan_discord", "sniff"]
@@ -316,7 +315,6 @@ def read_discord(
     messages, links, users = parse_discord(scanned, on_error=on_error, stats=stats)
     del scanned  # the texts live on in messages["text"] only until scored
     messages = score_texts(messages, stats=stats, brand=brand)
-    warn_skipped(stats)
     return assemble(
         messages,
         links=links,

@@ -84,7 +84,6 @@ from influence.sources._common import (
     parse_timestamps,
     score_texts,
     screen,
-    warn_skipped,
 )
 
 __all__ = ["parse_discourse", "read_discourse", "scan_discourse", "sniff"]
@@ -451,7 +450,6 @@ def read_discourse(
     messages, links, users = parse_discourse(posts, likes=likes, on_error=on_error, stats=stats)
     del posts  # the texts live on in messages["text"] only until scored
     messages = score_texts(messages, stats=stats, brand=brand)
-    warn_skipped(stats)
     return assemble(
         messages,
         links=links,

@@ -64,7 +64,6 @@ from influence.sources._common import (
     parse_timestamps,
     score_texts,
     thread_roots,
-    warn_skipped,
 )
 
 __all__ = ["parse_actor", "parse_mastodon", "read_mastodon", "sniff"]
@@ -210,7 +209,6 @@ def read_mastodon(
     )
     del columns  # the texts live on in messages["text"] only until scored
     messages = score_texts(messages, stats=stats, brand=brand)
-    warn_skipped(stats)
     return assemble(
         messages,
         links=links,

@@ -79,7 +79,6 @@ from influence.sources._common import (
     score_texts,
     screen,
     thread_roots,
-    warn_skipped,
 )
 
 __all__ = ["iter_mbox", "parse_mbox", "pseudonym", "read_mbox", "scan_mbox", "sniff"]
@@ -436,7 +435,6 @@ def read_mbox(
     )
     del archives  # the texts live on in messages["text"] only until scored
     messages = score_texts(messages, stats=stats, brand=brand)
-    warn_skipped(stats)
     return assemble(messages, users=users, stats=stats, platform=PLATFORM, name=path.resolve().name)
 
 

@@ -74,7 +74,6 @@ from influence.sources._common import (
     open_binary,
     parse_timestamps,
     score_texts,
-    warn_skipped,
 )
 
 __all__ = ["BOTS", "parse_reddit", "read_reddit", "scan_things", "sniff"]
@@ -256,7 +255,6 @@ def read_reddit(
     messages, links, users = parse_reddit(scanned, on_error=on_error, stats=stats)
     del scanned  # the texts live on in messages["text"] only until scored
     messages = score_texts(messages, stats=stats, brand=brand)
-    warn_skipped(stats)
     return assemble(
         messages,
         links=links,

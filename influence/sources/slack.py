@@ -75,7 +75,6 @@ from influence.sources._common import (
     open_binary,
     score_texts,
     screen,
-    warn_skipped,
 )
 
 __all__ = ["parse_slack_messages", "parse_slack_users", "read_slack", "scan_slack", "sniff"]
@@ -284,7 +283,6 @@ def read_slack(
     )
     del days  # the texts live on in messages["text"] only until scored
     messages = score_texts(messages, stats=stats, brand=brand)
-    warn_skipped(stats)
     return assemble(
         messages,
         links=links,

@@ -72,7 +72,6 @@ from influence.sources._common import (
     normalize_ids,
     open_binary,
     parse_timestamps,
-    warn_skipped,
 )
 
 __all__ = [
@@ -561,7 +560,6 @@ def read_stackexchange(
     for table in _UNUSED:
         if table in files:
             stats.note(f"{files[table].name}: not used")
-    warn_skipped(stats)
     return assemble(
         messages,
         links=links,

@@ -51,7 +51,6 @@ from influence.sources._common import (
     parse_timestamps,
     score_texts,
     thread_roots,
-    warn_skipped,
 )
 
 __all__ = ["EDGE_FIELDS", "MESSAGE_FIELDS", "parse_table", "read_table", "sniff"]
@@ -197,7 +196,6 @@ def read_table(
     community = parse_table(
         frame, path=str(path), mapping=mapping, on_error=on_error, lines=lines, brand=brand
     )
-    warn_skipped(community.read_stats)
     return community
 
 

@@ -81,7 +81,6 @@ from influence.sources._common import (
     parse_timestamps,
     score_texts,
     thread_roots,
-    warn_skipped,
 )
 
 __all__ = ["parse_twitter", "read_twitter", "scan_tweets", "sniff"]
@@ -261,7 +260,6 @@ def read_twitter(
     messages, links, user_table = parse_twitter(tweets, users=users, on_error=on_error, stats=stats)
     del tweets  # the texts live on in messages["text"] only until scored
     messages = score_texts(messages, stats=stats, brand=brand)
-    warn_skipped(stats)
     return assemble(
         messages,
         links=links,
