@@ -119,7 +119,6 @@ def run_analysis(
     EmptyCommunityError
         When no message is left in the window.
     """
-    from influence.engagement import add_engagement  # engagement builds on Analysis
     from influence.engines import check_engine
 
     if check_engine(engine) == "dask":
@@ -136,8 +135,27 @@ def run_analysis(
         )
     options = options or ClassifyOptions()
     horizon = pd.Timedelta(horizon)
-    timings: dict[str, float] = {}
     start = time.perf_counter()
+    windowed = window_or_raise(community, since, until)
+    metrics = compute_metrics(windowed, horizon=horizon)
+    timings = {"metrics": time.perf_counter() - start}
+    return finish_analysis(
+        windowed,
+        metrics,
+        options=options,
+        timings=timings,
+        since=since,
+        until=until,
+        horizon=horizon,
+        brand=brand,
+    )
+
+
+def window_or_raise(community: Community, since=None, until=None) -> Community:
+    """The community in ``[since, until)``; EmptyCommunityError when no message is left.
+
+    Shared by every engine, so that the window and its error are one rule.
+    """
     windowed = community.window(since, until) if (since or until) else community
     if windowed.messages.empty:
         raise EmptyCommunityError(
@@ -146,14 +164,31 @@ def run_analysis(
             + (f" between {since} and {until}" if (since or until) else "")
             + ")"
         )
-    metrics = compute_metrics(windowed, horizon=horizon)
-    timings["metrics"] = time.perf_counter() - start
+    return windowed
+
+
+def finish_analysis(
+    windowed: Community,
+    metrics: pd.DataFrame,
+    *,
+    options: ClassifyOptions,
+    timings: dict[str, float],
+    since=None,
+    until=None,
+    horizon: pd.Timedelta,
+    brand=None,
+    extra_parameters: dict | None = None,
+) -> Analysis:
+    """From a metric table to the :class:`Analysis`: classify, users table, four I's.
+
+    Shared by every engine (the metric table is the only thing engines compute
+    differently).
+    """
+    from influence.engagement import add_engagement  # engagement builds on Analysis
 
     start = time.perf_counter()
     classes = classify_users(metrics, options)
     timings["classify"] = time.perf_counter() - start
-
-    users = _users_table(windowed, metrics, classes)
     parameters = {
         "since": None if since is None else str(since),
         "until": None if until is None else str(until),
@@ -162,10 +197,11 @@ def run_analysis(
         "min_messages": options.min_messages,
         "talkative_weights": dict(options.talkative_weights),
         "listened_to_weights": dict(options.listened_to_weights),
+        **(extra_parameters or {}),
     }
     analysis = Analysis(
         community=windowed,
-        users=users,
+        users=_users_table(windowed, metrics, classes),
         parameters=parameters,
         thresholds=classes.attrs["thresholds"],
         weights=classes.attrs["weights"],

@@ -52,10 +52,10 @@ from types import SimpleNamespace
 import numpy as np
 import pandas as pd
 
-from influence.analysis import Analysis, _users_table
-from influence.classify import ClassifyOptions, classify_users
+from influence.analysis import Analysis, finish_analysis, window_or_raise
+from influence.classify import ClassifyOptions
 from influence.community import Community
-from influence.errors import ConvergenceError, EmptyCommunityError, InfluenceError
+from influence.errors import ConvergenceError, InfluenceError
 from influence.graph import COMMUNICATION_KINDS, Adjacency, _adjacency, credit_interactions
 from influence.metrics import METRIC_COLUMNS, compute_self_proclamation
 from influence.metrics.propagation import _horizon_ns
@@ -898,14 +898,7 @@ def run_analysis_dask(
     horizon = pd.Timedelta(horizon)
     timings: dict[str, float] = {}
     start = time.perf_counter()
-    windowed = community.window(since, until) if (since or until) else community
-    if windowed.messages.empty:
-        raise EmptyCommunityError(
-            "community must have at least one message in the window "
-            f"(got 0 of {len(community.messages)} messages"
-            + (f" between {since} and {until}" if (since or until) else "")
-            + ")"
-        )
+    windowed = window_or_raise(community, since, until)
     with cluster_client(client) as connected:
         if npartitions is None:
             rows = len(windowed.messages)
@@ -918,33 +911,14 @@ def run_analysis_dask(
             tables, client=connected, horizon=horizon, graph_memory=graph_memory
         )
     timings["metrics"] = time.perf_counter() - start
-
-    start = time.perf_counter()
-    classes = classify_users(metrics, options)
-    timings["classify"] = time.perf_counter() - start
-    users = _users_table(windowed, metrics, classes)
-    parameters = {
-        "since": None if since is None else str(since),
-        "until": None if until is None else str(until),
-        "horizon": str(horizon),
-        "top_share": options.top_share,
-        "min_messages": options.min_messages,
-        "talkative_weights": dict(options.talkative_weights),
-        "listened_to_weights": dict(options.listened_to_weights),
-        "engine": "dask",
-        "graph": metrics.attrs.get("graph"),
-    }
-    from influence.engagement import add_engagement
-
-    analysis = Analysis(
-        community=windowed,
-        users=users,
-        parameters=parameters,
-        thresholds=classes.attrs["thresholds"],
-        weights=classes.attrs["weights"],
+    return finish_analysis(
+        windowed,
+        metrics,
+        options=options,
         timings=timings,
+        since=since,
+        until=until,
+        horizon=horizon,
+        brand=brand,
+        extra_parameters={"engine": "dask", "graph": metrics.attrs.get("graph")},
     )
-    start = time.perf_counter()
-    analysis = add_engagement(analysis, brand=brand)
-    analysis.timings["engagement"] = time.perf_counter() - start
-    return analysis
