@@ -9,6 +9,10 @@ and as many comments), then times, on the same machine:
   default): ``read_partitioned`` (XML scanned by byte range on the workers) +
   ``run_analysis(engine="dask")``;
 
+``--input table`` reads the same messages from the generated ``messages.parquet``
+with ``--format table``:
+``read_partitioned`` then reads it by row groups on the workers.
+
 checks that every Dask run gives the in-process segments, and prints a
 Markdown table for benchmarks/RESULTS.md.
 """
@@ -34,7 +38,7 @@ def _generate(folder: Path, posts: int) -> None:
     spec = importlib.util.spec_from_file_location("generate", HERE / "generate.py")
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
-    module.generate(folder, posts=posts, comments=posts, seed=0, table=False)
+    module.generate(folder, posts=posts, comments=posts, seed=0)
 
 
 def main() -> None:
@@ -42,12 +46,16 @@ def main() -> None:
     parser.add_argument("--posts", type=int, default=10_000_000)
     parser.add_argument("--out", type=Path, required=True)
     parser.add_argument("--workers", type=int, nargs="+", default=[1, 2])
+    parser.add_argument("--input", choices=["stackexchange", "table"], default="stackexchange")
     args = parser.parse_args()
     if not args.out.exists():
         _generate(args.out, args.posts)
+    path, name = args.out, args.input
+    if name == "table":
+        path = args.out / "messages.parquet"
     rows = []
     start = time.perf_counter()
-    community = read(args.out)
+    community = read(path, format=name)
     read_seconds = time.perf_counter() - start
     start = time.perf_counter()
     expected = run_analysis(community)
@@ -63,7 +71,7 @@ def main() -> None:
             distributed.Client(cluster) as client,
         ):
             start = time.perf_counter()
-            partitioned = read_partitioned(args.out, client=client)
+            partitioned = read_partitioned(path, client=client, format=name)
             read_seconds = time.perf_counter() - start
             start = time.perf_counter()
             actual = run_analysis(partitioned, engine="dask", client=client)

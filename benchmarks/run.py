@@ -10,7 +10,10 @@ processes (so each has its own memory):
 
 Peak memory is the largest resident set of the child's whole process tree
 (sampled every 20 ms with psutil: the child's RSS plus the unique memory of
-reader worker processes). Prints a Markdown table and one JSON line.
+reader worker processes). CPU seconds (user + system of the child and the
+workers it waited for) are reported beside wall seconds: on a machine shared
+with other jobs they vary much less than wall time. Prints a Markdown table and
+one JSON line.
 """
 
 from __future__ import annotations
@@ -38,6 +41,7 @@ def measure(command: list[str], max_bytes: int | None = None) -> dict:
     import psutil
 
     start = time.perf_counter()
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     env = dict(os.environ)
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(HERE.parent), env.get("PYTHONPATH")]))
     child = subprocess.Popen(
@@ -80,7 +84,14 @@ def measure(command: list[str], max_bytes: int | None = None) -> dict:
         return {"seconds": round(seconds, 2), "peak_bytes": peak[0], "stdout": "", "killed": limit}
     if child.returncode:
         raise SystemExit(f"{' '.join(command)} failed ({child.returncode}):\n{stderr[-3000:]}")
-    return {"seconds": round(seconds, 2), "peak_bytes": peak[0], "stdout": stdout}
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)
+    return {
+        "seconds": round(seconds, 2),
+        "cpu_seconds": round(cpu, 2),
+        "peak_bytes": peak[0],
+        "stdout": stdout,
+    }
 
 
 def phases(folder: Path, out: Path) -> dict:
@@ -103,13 +114,23 @@ def phases(folder: Path, out: Path) -> dict:
     from influence.sources._common import assemble
 
     timings: dict[str, float] = {}
+    cpu_timings: dict[str, float] = {}
+    peaks: dict[str, int] = {}  # ru_maxrss so far at the end of each phase
     clock = time.perf_counter()
 
+    def cpu_now() -> float:  # this process and the reader workers it waited for
+        children = resource.getrusage(resource.RUSAGE_CHILDREN)
+        return time.process_time() + children.ru_utime + children.ru_stime
+
+    cpu_clock = cpu_now()
+
     def lap(name: str) -> None:
-        nonlocal clock
-        now = time.perf_counter()
+        nonlocal clock, cpu_clock
+        now, cpu = time.perf_counter(), cpu_now()
         timings[name] = round(now - clock, 3)
-        clock = now
+        cpu_timings[name] = round(cpu - cpu_clock, 3)
+        peaks[name] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+        clock, cpu_clock = now, cpu
 
     files = se._locate(folder)
     tables = {t: se._scan_file(files[t], t) for t in se.FIELDS if t in files}
@@ -170,10 +191,16 @@ def phases(folder: Path, out: Path) -> dict:
         weights=classes.attrs["weights"],
         timings=dict(timings),
     )
+    from influence.engagement import add_engagement
+
+    analysis = add_engagement(analysis)  # run_analysis adds the four I's too
+    lap("engagement (four I's)")
     write_outputs(analysis, out)
     lap("write")
     return {
         "phases": timings,
+        "cpu_phases": cpu_timings,
+        "peak_bytes_after": peaks,
         "peak_bytes": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024,
         "users": len(community.users),
         "messages": len(community.messages),
@@ -218,7 +245,8 @@ def main() -> None:
     )
     result["influence"] = {k: v for k, v in ours.items() if k != "stdout"}
     print(
-        f"influence analyze: {ours['seconds']} s, peak {_gib(ours['peak_bytes'])}"
+        f"influence analyze: {ours['seconds']} s (CPU {ours.get('cpu_seconds')} s), "
+        f"peak {_gib(ours['peak_bytes'])}"
         + (f" (killed: {ours['killed']})" if "killed" in ours else ""),
         flush=True,
     )
@@ -231,9 +259,12 @@ def main() -> None:
         result["reference"]["phases"] = json.loads(ref["stdout"].strip().splitlines()[-1])["phases"]
         result["ratio_seconds"] = round(ours["seconds"] / ref["seconds"], 3)
         result["ratio_peak"] = round(ours["peak_bytes"] / ref["peak_bytes"], 3)
+        if "cpu_seconds" in ours and ref["cpu_seconds"]:
+            result["ratio_cpu"] = round(ours["cpu_seconds"] / ref["cpu_seconds"], 3)
         print(
-            f"reference: {ref['seconds']} s, peak {_gib(ref['peak_bytes'])}; ratios: time "
-            f"{result['ratio_seconds']}, memory {result['ratio_peak']}",
+            f"reference: {ref['seconds']} s (CPU {ref.get('cpu_seconds')} s), peak "
+            f"{_gib(ref['peak_bytes'])}; ratios: time {result['ratio_seconds']}, CPU "
+            f"{result.get('ratio_cpu')}, memory {result['ratio_peak']}",
             flush=True,
         )
     if not args.skip_phases:
@@ -243,9 +274,12 @@ def main() -> None:
         )
         detail = json.loads(inner["stdout"].strip().splitlines()[-1])
         result["phases"] = detail
-        print("\n| phase | seconds |\n|---|---|")
+        cpu = detail.get("cpu_phases", {})
+        after = detail.get("peak_bytes_after", {})
+        print("\n| phase | seconds | CPU seconds | peak RSS so far |\n|---|---|---|---|")
         for name, seconds in detail["phases"].items():
-            print(f"| {name} | {seconds:.2f} |")
+            peak = _gib(after[name]) if name in after else "-"
+            print(f"| {name} | {seconds:.2f} | {cpu.get(name, float('nan')):.2f} | {peak} |")
         print(f"| (peak RSS) | {_gib(inner['peak_bytes'])} |")
     print(json.dumps(result))
 

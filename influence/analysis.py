@@ -10,9 +10,10 @@ from pathlib import Path
 import pandas as pd
 
 from influence.classify import ClassifyOptions, classify_users
-from influence.community import Community
+from influence.community import Community, profile_urls
 from influence.errors import EmptyCommunityError
-from influence.metrics import compute_metrics
+from influence.metrics import METRIC_STEPS, compute_metrics
+from influence.progress import step, step_plan
 
 __all__ = ["USERS_COLUMNS", "Analysis", "analyze", "run_analysis"]
 
@@ -33,6 +34,9 @@ USERS_COLUMNS = (
     "messages",
     "reasons",
 )
+#: The steps of :func:`finish_analysis`, after the metrics, as announced to
+#: :func:`influence.progress.watch_steps`.
+FINISH_STEPS = ("classify", "engagement")
 
 
 @dataclass(frozen=True)
@@ -74,6 +78,7 @@ class Analysis:
         return render_analysis_html(self)
 
 
+@step_plan(METRIC_STEPS + FINISH_STEPS)  # see influence.progress; the Dask engine has its own
 def run_analysis(
     community: Community,
     *,
@@ -84,6 +89,7 @@ def run_analysis(
     engine: str = "pandas",
     client=None,
     brand: Iterable[str] | None = None,
+    profile_url: str | None = None,
 ) -> Analysis:
     """Compute the metrics, axes and segments of every user of ``community``.
 
@@ -106,6 +112,11 @@ def run_analysis(
         Brand, product or topic keywords: messages mentioning one weigh more in
         ``intimacy`` (:func:`influence.engagement.add_engagement`; give the same
         keywords to :func:`influence.read` so that messages carry ``brand_mention``).
+    profile_url : str, optional
+        A template such as ``"https://cardano.stackexchange.com/users/{user_id}"``
+        for the ``profile_url`` column (the id percent-encoded), replacing the
+        platform's own; for dumps without profile links (Stack Exchange, Discourse,
+        Slack, mbox, tables). See :meth:`Community.with_profile_url`.
 
     Returns
     -------
@@ -118,9 +129,13 @@ def run_analysis(
     ------
     EmptyCommunityError
         When no message is left in the window.
+    ValueError
+        When ``profile_url`` is not an http(s) URL with ``{user_id}``.
     """
     from influence.engines import check_engine
 
+    if profile_url is not None:
+        community = community.with_profile_url(profile_url)
     if check_engine(engine) == "dask":
         from influence.engines.dask import run_analysis_dask
 
@@ -186,6 +201,7 @@ def finish_analysis(
     """
     from influence.engagement import add_engagement  # engagement builds on Analysis
 
+    step("classify")
     start = time.perf_counter()
     classes = classify_users(metrics, options)
     timings["classify"] = time.perf_counter() - start
@@ -207,6 +223,7 @@ def finish_analysis(
         weights=classes.attrs["weights"],
         timings=timings,
     )
+    step("engagement")
     start = time.perf_counter()
     analysis = add_engagement(analysis, brand=brand)
     analysis.timings["engagement"] = time.perf_counter() - start
@@ -220,14 +237,14 @@ def _users_table(
     table = classes.join(metrics)
     table["display_name"] = profile["display_name"].reindex(table.index)
     if community.profile_url:
-        table["profile_url"] = [community.profile_url.format(user_id=u) for u in table.index]
+        table["profile_url"] = profile_urls(community.profile_url, table.index)
     table.index.name = "user_id"
     lead = [c for c in USERS_COLUMNS if c != "user_id"]
     rest = [c for c in table.columns if c not in lead]
     table = table[lead + rest]
     order = table.assign(_score=table["influence_score"].fillna(-1.0)).reset_index()
     order = order.sort_values(["_score", "user_id"], ascending=[False, True], kind="stable")
-    return table.loc[order["user_id"].to_numpy()]
+    return table.iloc[order.index.to_numpy()]  # positions: the ids are unique
 
 
 def analyze(community: Community | str | Path, **options) -> pd.DataFrame:
@@ -243,7 +260,8 @@ def analyze(community: Community | str | Path, **options) -> pd.DataFrame:
         ``brand``, as for :func:`run_analysis` (``brand`` also goes to
         :func:`influence.read` when ``community`` is a path). With
         ``engine="dask"`` a path is read by the cluster's workers (Stack Exchange
-        XML by byte ranges).
+        XML by byte ranges). ``sentiment=False`` (with a path) reads without
+        scoring the texts (:func:`influence.read`): faster, and ``intimacy`` is empty.
 
     Returns
     -------
@@ -261,15 +279,18 @@ def analyze(community: Community | str | Path, **options) -> pd.DataFrame:
     >>> bool((users["segment"] == "true_influencer").any())
     True
     """
+    sentiment = options.pop("sentiment", True)
     if not isinstance(community, Community) and options.get("engine") == "dask":
         from influence.engines._partitions import read_partitioned
         from influence.engines.dask import cluster_client
 
         with cluster_client(options.pop("client", None)) as client:
-            community = read_partitioned(community, client=client)
+            community = read_partitioned(
+                community, client=client, brand=options.get("brand"), sentiment=sentiment
+            )
             return run_analysis(community, client=client, **options).users
     if not isinstance(community, Community):
         from influence.sources import read
 
-        community = read(community, brand=options.get("brand"))
+        community = read(community, brand=options.get("brand"), sentiment=sentiment)
     return run_analysis(community, **options).users

@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import copy
+import string
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from functools import cached_property
+from urllib.parse import quote, urlsplit
 
 import pandas as pd
 
 from influence.errors import InfluenceError
 from influence.schema import validate_interactions, validate_messages, validate_users
 
-__all__ = ["Community", "ReadStats"]
+__all__ = ["Community", "ReadStats", "check_profile_url", "profile_urls"]
 
 
 @dataclass
@@ -204,6 +207,31 @@ class Community:
 
         return replace(self, messages=keep(self.messages), interactions=keep(self.interactions))
 
+    def with_profile_url(self, template: str) -> Community:
+        """Return the community with profile links made from ``template``.
+
+        For platforms whose dumps carry no profile URL (Stack Exchange, Discourse,
+        Slack, mbox, tables), or to point links elsewhere: the template replaces
+        the platform's own (the tables are shared, not copied).
+
+        Parameters
+        ----------
+        template : str
+            An http(s) URL with ``{user_id}``, checked by :func:`check_profile_url`.
+
+        Examples
+        --------
+        >>> import influence
+        >>> community = influence.read("datasets/stackexchange-conlang-meta-2020")
+        >>> linked = community.with_profile_url("https://conlang.meta.stackexchange.com/users/{user_id}")
+        >>> community.profile_url, linked.profile_url.endswith("/users/{user_id}")
+        (None, True)
+        """
+        checked = check_profile_url(template)
+        other = copy.copy(self)
+        object.__setattr__(other, "profile_url", checked)
+        return other
+
     def to_networkx(self):
         """The weighted directed interaction graph as a networkx DiGraph.
 
@@ -253,6 +281,74 @@ class Community:
             f"<div><strong>Community</strong> {html.escape(self.name)} "
             f"({html.escape(self.platform)})<table>{body}</table></div>"
         )
+
+
+def check_profile_url(template: str) -> str:
+    """Return ``template`` when it makes profile links: http(s), a host, ``{user_id}``.
+
+    Raises
+    ------
+    ValueError
+        One line saying what is wrong, for example a template without
+        ``{user_id}``, another placeholder, or a scheme other than http and https.
+
+    Examples
+    --------
+    >>> check_profile_url("https://cardano.stackexchange.com/users/{user_id}")
+    'https://cardano.stackexchange.com/users/{user_id}'
+    >>> check_profile_url("ftp://site.example/users/{user_id}")
+    Traceback (most recent call last):
+    ...
+    ValueError: profile URL template must be an http:// or https:// URL with a host (got ...)
+    """
+    if not isinstance(template, str):
+        raise ValueError(f"profile URL template must be a string (got {template!r})")
+    try:
+        fields = [
+            parsed[1:] for parsed in string.Formatter().parse(template) if parsed[1] is not None
+        ]
+    except ValueError as err:
+        raise ValueError(
+            f"profile URL template must have matching braces (got {template!r}: {err}); "
+            "write a literal brace as {{ or }}"
+        ) from err
+    for name, spec, conversion in fields:
+        if name != "user_id" or spec or conversion:
+            placeholder = "{" + name + ("!" + conversion if conversion else "")
+            placeholder += (":" + spec if spec else "") + "}"
+            raise ValueError(
+                f"profile URL template may only use {{user_id}} (got {placeholder} in {template!r})"
+            )
+    if not fields:
+        raise ValueError(
+            f"profile URL template must contain {{user_id}} (got {template!r}); "
+            "e.g. https://site.example/users/{user_id}"
+        )
+    parts = urlsplit(template.format(user_id="0"))
+    if parts.scheme.lower() not in ("http", "https") or not parts.netloc:
+        raise ValueError(
+            "profile URL template must be an http:// or https:// URL with a host "
+            f"(got {template!r})"
+        )
+    if any(ch.isspace() or ord(ch) < 32 for ch in template):
+        raise ValueError(f"profile URL template must not contain spaces (got {template!r})")
+    return template
+
+
+def profile_urls(template: str, user_ids: Iterable) -> list[str]:
+    """The profile URL of each user: ``template`` with the id, percent-encoded, as ``{user_id}``.
+
+    The template ``"{user_id}"`` alone (Mastodon, whose user ids are the profile
+    URLs) gives the ids unchanged.
+
+    Examples
+    --------
+    >>> profile_urls("https://site.example/u/{user_id}", ["42", "a b/c?d"])
+    ['https://site.example/u/42', 'https://site.example/u/a%20b%2Fc%3Fd']
+    """
+    if template == "{user_id}":
+        return [str(user_id) for user_id in user_ids]
+    return [template.format(user_id=quote(str(user_id), safe="")) for user_id in user_ids]
 
 
 def _utc_bound(value) -> pd.Timestamp | None:

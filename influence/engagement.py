@@ -183,8 +183,9 @@ def compute_engagement(
     >>> active = users["segment"] != "inactive"
     >>> bool(four.loc[active, "involvement"].between(0, 1).all())
     True
-    >>> "sentiment of each message" in four.attrs["notes"][0]
-    True
+    >>> intimacy = four.loc[active, "intimacy"].dropna()
+    >>> len(intimacy) > 0, bool(intimacy.between(-1, 1).all())
+    (True, True)
     """
     gap = pd.Timedelta(session_gap)
     brand = None if brand is None else [str(b) for b in brand if str(b).strip()] or None

@@ -21,7 +21,9 @@ from __future__ import annotations
 
 import functools
 import importlib.util
+import itertools
 import re
+import unicodedata
 import xml.etree.ElementTree as ElementTree
 from collections.abc import Iterable
 from pathlib import Path
@@ -121,6 +123,10 @@ _BUT = {"en": "but", "fr": "mais"}
 
 _URL = re.compile(r"https?://\S+|www\.\S+")
 _TOKEN = r"[^\W\d_]+"
+_TOKEN_RE = re.compile(_TOKEN)
+_NOT = re.compile(r"n't\b")
+#: Texts whose bytes are walked together by the language detector (bounds memory).
+_DETECTION_BATCH = 2048
 
 
 def missing_packages() -> list[str]:
@@ -203,6 +209,21 @@ def load_lexicon(language: str) -> pd.Series:
 
 
 @functools.cache
+def _word_table() -> pd.DataFrame:
+    """Per word, for each lexicon language: valence, negator, booster, *but* (floats)."""
+    columns = {}
+    for code in LEXICON_LANGUAGES:
+        lexicon = load_lexicon(code)
+        words = lexicon.index.union(pd.Index(sorted(_NEGATORS[code] | set(_BOOSTERS[code]))))
+        words = words.union([_BUT[code]])
+        columns[(code, "valence")] = lexicon.reindex(words).fillna(0.0)
+        columns[(code, "negator")] = pd.Series(words.isin(list(_NEGATORS[code])), words, float)
+        columns[(code, "booster")] = pd.Series(_BOOSTERS[code], dtype=float).reindex(words)
+        columns[(code, "but")] = pd.Series(words == _BUT[code], words, float)
+    return pd.DataFrame(columns).fillna(0.0)
+
+
+@functools.cache
 def _identifier():
     if importlib.util.find_spec("py3langid") is None:
         raise InfluenceError(
@@ -216,14 +237,102 @@ def _identifier():
     return identifier
 
 
-def _clean(texts: pd.Series) -> pd.Series:
-    return (
-        texts.astype("string")
-        .fillna("")
-        .str.replace(_URL, " ", regex=True)
-        .str.replace("’", "'", regex=False)
-        .str.lower()
-    )
+@functools.cache
+def _automaton() -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, tuple]:
+    """py3langid's model as arrays: byte automaton, feature of each state, weights."""
+    identifier = _identifier()
+    if identifier._alias_pairs:  # pragma: no cover - none among DETECTED_LANGUAGES
+        raise InfluenceError("language detection must have one column per language (got aliases)")
+    nextmove = np.asarray(identifier.tk_nextmove, dtype=np.int32)
+    rowbase = np.asarray(identifier._rowbase, dtype=np.int32)
+    output = np.asarray(identifier.tk_output, dtype=np.int32)
+    weights = np.asarray(identifier.nb_ptc, dtype=np.float32)
+    prior = np.asarray(identifier.nb_pc, dtype=np.float32)
+    return nextmove, rowbase, output, weights, prior, tuple(identifier.nb_classes)
+
+
+def _encode(text: str) -> bytes:
+    """The bytes py3langid classifies (its ``LanguageIdentifier._encode`` for a str)."""
+    if text.isupper():
+        text = text.lower()
+    return unicodedata.normalize("NFC", text).encode("utf8", errors="surrogatepass")
+
+
+def _classify(texts: list[str]) -> list[str]:
+    """py3langid's ``classify`` of many texts at once, thresholded: one code per text.
+
+    The byte automaton advances every text one byte per step (a gather over all
+    texts, longest first so that the active texts are a prefix), the features
+    met are counted per text in a sparse matrix, and one sparse-dense product
+    gives the naive Bayes scores of all texts; the normalisation is py3langid's
+    (scores over the square root of the byte length, softmax).
+    """
+    import scipy.sparse
+
+    nextmove, rowbase, output, weights, prior, classes = _automaton()
+    encoded = [_encode(text) for text in texts]
+    lengths = np.fromiter(map(len, encoded), dtype=np.int64, count=len(encoded))
+    order = np.argsort(-lengths, kind="stable")
+    codes = np.empty(len(texts), dtype=object)
+    for begin in range(0, len(texts), _DETECTION_BATCH):
+        batch = order[begin : begin + _DETECTION_BATCH]
+        width = int(lengths[batch[0]]) if len(batch) else 0
+        grid = np.zeros((len(batch), max(width, 1)), dtype=np.uint8)
+        for row, index in enumerate(batch):
+            grid[row, : lengths[index]] = np.frombuffer(encoded[index], dtype=np.uint8)
+        # active[t]: how many texts (a prefix, longest first) have a byte at step t
+        active = len(batch) - np.searchsorted(lengths[batch][::-1], np.arange(width), side="right")
+        state = np.zeros(len(batch), dtype=np.int32)
+        rows, features = [], []
+        for step in range(width):
+            alive = int(active[step])
+            state = nextmove[rowbase[state[:alive]] + grid[:alive, step]]
+            found = output[state]
+            hit = np.flatnonzero(found >= 0)
+            rows.append(hit)
+            features.append(found[hit])
+        rows = np.concatenate(rows) if rows else np.zeros(0, np.int64)
+        features = np.concatenate(features) if features else np.zeros(0, np.int64)
+        counts = scipy.sparse.csr_matrix(
+            (np.ones(len(rows), dtype=np.float32), (rows, features)),
+            shape=(len(batch), len(weights)),
+        )
+        counts.sum_duplicates()
+        has_features = np.diff(counts.indptr) > 0
+        np.log1p(counts.data, out=counts.data)
+        scores = np.asarray(counts @ weights, dtype=np.float32) + prior
+        scores[~has_features] = 0.0  # no feature: uniform, so undetermined
+        scores *= (1.0 / np.sqrt(np.maximum(lengths[batch], 1))).astype(np.float32)[:, None]
+        scores = np.exp(scores - scores.max(axis=1, keepdims=True))
+        scores /= scores.sum(axis=1, keepdims=True)
+        best = scores.argmax(axis=1)
+        probability = scores[np.arange(len(batch)), best]
+        names = np.asarray(classes, dtype=object)[best]
+        codes[batch] = np.where(probability >= MIN_LANGUAGE_PROBABILITY, names, "und")
+    return codes.tolist()
+
+
+def _clean(texts: pd.Series) -> list[str]:
+    """Lower-cased texts without URLs, typographic apostrophes made straight ("" when missing)."""
+    values = [str(text) for text in texts.astype(object).where(texts.notna(), "").tolist()]
+    # a URL starts with "http" or "www.": texts without either skip the regex
+    values = [_URL.sub(" ", t) if "http" in t or "www." in t else t for t in values]
+    return [text.replace("’", "'").lower() for text in values]
+
+
+def _detect(clean: list[str]) -> np.ndarray:
+    """:func:`detect_language` of cleaned texts: object array of codes, None when no letter."""
+    out = np.full(len(clean), None, dtype=object)
+    prefixes = {}
+    for n, text in enumerate(clean):
+        prefix = text[:DETECTION_CHARACTERS]
+        if _TOKEN_RE.search(prefix):
+            prefixes.setdefault(prefix, []).append(n)
+    if not prefixes:
+        return out
+    for code, rows in zip(_classify(list(prefixes)), prefixes.values(), strict=True):
+        out[rows] = code
+    return out
 
 
 def detect_language(texts: pd.Series) -> pd.Series:
@@ -245,8 +354,10 @@ def detect_language(texts: pd.Series) -> pd.Series:
     restricted to :data:`DETECTED_LANGUAGES`; a best probability under
     :data:`MIN_LANGUAGE_PROBABILITY` gives ``"und"``. URLs are ignored and only the
     first :data:`DETECTION_CHARACTERS` characters are read. Each distinct text is
-    classified once (a loop in Python over distinct texts, about 30 µs each).
-    Deterministic: the model has no randomness.
+    classified once, all of them together: py3langid's byte automaton is run on
+    every text at once with numpy and its naive Bayes scores come from one sparse
+    matrix product (the same codes as its ``classify`` one text at a time, about
+    4 times faster). Deterministic: the model has no randomness.
 
     Examples
     --------
@@ -256,22 +367,7 @@ def detect_language(texts: pd.Series) -> pd.Series:
     2   <NA>
     dtype: string
     """
-    clean = _clean(texts).str.slice(0, DETECTION_CHARACTERS)
-    has_letters = clean.str.contains(_TOKEN, regex=True).fillna(False).to_numpy(bool)
-    out = pd.Series(pd.NA, index=texts.index, dtype="string")
-    if not has_letters.any():
-        return out
-    identifier = _identifier()
-    unique, inverse = np.unique(
-        clean.to_numpy(object)[has_letters].astype(str), return_inverse=True
-    )
-    codes = []
-    for text in unique:  # one classification per distinct text
-        code, probability = identifier.classify(text)
-        codes.append(code if probability >= MIN_LANGUAGE_PROBABILITY else "und")
-    values = out.to_numpy(object)
-    values[has_letters] = np.asarray(codes, dtype=object)[inverse]
-    return pd.Series(values, index=texts.index, dtype="string")
+    return pd.Series(_detect(_clean(texts)), index=texts.index, dtype="string")
 
 
 def _brand_pattern(brand: Iterable[str]) -> re.Pattern | None:
@@ -363,53 +459,48 @@ def score_sentiment(
     if language is not None and language not in LEXICON_LANGUAGES:
         raise ValueError(f"language must be one of {list(LEXICON_LANGUAGES)} (got {language!r})")
     count = len(texts)
-    clean = _clean(texts).str.replace(r"n't\b", " not", regex=True)
+    clean = _clean(texts)
     if language is None:
-        languages = detect_language(texts)
+        languages = _detect(clean)
     else:
-        languages = pd.Series(language, index=texts.index, dtype="string")
-        languages = languages.mask(~clean.str.contains(_TOKEN, regex=True).fillna(False))
-    lang = languages.fillna("").to_numpy(object).astype(str)
+        languages = np.array([language if _TOKEN_RE.search(t) else None for t in clean], object)
+    known = {code: n for n, code in enumerate(LEXICON_LANGUAGES)}
+    lang = np.fromiter((known.get(code, -1) for code in languages), np.int64, count=count)
 
-    tokens = clean.set_axis(np.arange(count)).str.findall(_TOKEN).explode().dropna()
-    message = tokens.index.to_numpy(np.int64)
-    words = tokens.to_numpy(object).astype(str)
-    word_lang = lang[message]
-    valence = np.zeros(len(words))
-    negator = np.zeros(len(words), dtype=bool)
-    booster = np.zeros(len(words))
-    is_but = np.zeros(len(words), dtype=bool)
-    for code in LEXICON_LANGUAGES:
-        here = word_lang == code
-        if not here.any():
-            continue
-        lexicon = load_lexicon(code)
-        valence[here] = pd.Series(words[here]).map(lexicon).fillna(0.0).to_numpy(float)
-        negator[here] = np.isin(words[here], list(_NEGATORS[code]))
-        booster[here] = pd.Series(words[here]).map(_BOOSTERS[code]).fillna(0).to_numpy(float)
-        is_but[here] = words[here] == _BUT[code]
+    found = [_TOKEN_RE.findall(_NOT.sub(" not", t) if "n't" in t else t) for t in clean]
+    lengths = np.fromiter(map(len, found), dtype=np.int64, count=count)
+    message = np.repeat(np.arange(count), lengths)
+    ids, vocabulary = pd.factorize(np.fromiter(itertools.chain.from_iterable(found), object))
+    # one row per lexicon language (the last, of zeros, for the others), one column per word
+    table = _word_table().reindex(vocabulary.astype(object))
+    words = table.to_numpy(np.float64, na_value=0.0)
+    properties = words.reshape(len(vocabulary), len(LEXICON_LANGUAGES), 4)
+    properties = np.concatenate([properties, np.zeros((len(vocabulary), 1, 4))], axis=1)
+    word = properties[ids, lang[message]]
+    valence, negator, booster, is_but = word[:, 0], word[:, 1] > 0, word[:, 2], word[:, 3] > 0
 
     sign = np.sign(valence)
-    previous_boost = np.zeros(len(words))
-    negated = np.zeros(len(words), dtype=bool)
+    previous_boost = np.zeros(len(ids))
+    negated = np.zeros(len(ids), dtype=bool)
     for lag in (1, 2, 3):
-        same = np.zeros(len(words), dtype=bool)
+        same = np.zeros(len(ids), dtype=bool)
         same[lag:] = message[lag:] == message[:-lag]
         if lag == 1:
             previous_boost[1:] = np.where(same[1:], booster[:-1], 0.0)
         negated[lag:] |= same[lag:] & negator[:-lag]
     valence = valence + sign * _BOOST * previous_boost
     valence = np.where(negated, valence * _NEGATION, valence)
-    buts_before = pd.Series(is_but).groupby(message).cumsum().to_numpy() - is_but
-    has_but = np.bincount(message, weights=is_but, minlength=count)[message] > 0
+    buts = np.bincount(message, weights=is_but, minlength=count)
+    buts_before = np.cumsum(is_but) - is_but - np.repeat(np.cumsum(buts) - buts, lengths)
+    has_but = buts[message] > 0
     valence = valence * np.where(has_but, np.where(buts_before > 0, _AFTER_BUT, _BEFORE_BUT), 1.0)
     total = np.bincount(message, weights=valence, minlength=count)
     compound = total / np.sqrt(total * total + _ALPHA)
-    scorable = np.isin(lang, LEXICON_LANGUAGES)
-    sentiment = np.where(scorable, compound, np.nan)
+    sentiment = np.where(lang >= 0, compound, np.nan)
+    languages = pd.array(languages, dtype="string")
 
     mention = brand_mentions(texts, brand).to_numpy(object)
     return pd.DataFrame(
-        {"sentiment": sentiment, "language": languages.to_numpy(object), "brand_mention": mention},
+        {"sentiment": sentiment, "language": languages, "brand_mention": mention},
         index=texts.index,
     ).astype({"sentiment": "float64", "language": "string", "brand_mention": "boolean"})

@@ -25,7 +25,13 @@ Scores (``group`` column of the table)
     (``nx.pagerank(community.to_networkx())``), z-score and accepted answers;
     ``variant``: ``listened_to_score`` recomputed with every interaction
     crediting its target (no ExpertiseRank flip), to show the effect of the
-    credit direction (:data:`influence.graph.CREDIT_DIRECTION`).
+    credit direction (:data:`influence.graph.CREDIT_DIRECTION`);
+    ``ceiling``: against ``reputation``, when the unstripped messages carry
+    scores, Stack Exchange's own recipe computed from the votes
+    (:func:`vote_recipe`). It *sees the ground truth's inputs* and is not a
+    contender: it says how much of the reputation the activity in the dump
+    explains at all (the rest was earned elsewhere: association bonus, a meta
+    site's parent), a ceiling no vote-free score can be expected to pass.
 Measures
     Spearman's rho and Kendall's tau-b (:mod:`scipy.stats`), a missing score
     ranking lowest; precision@k = ``|top k by score & top k by ground truth| / k``,
@@ -67,6 +73,7 @@ __all__ = [
     "precision_at_k",
     "strip_ground_truth",
     "validate",
+    "vote_recipe",
 ]
 
 #: Ground truths :func:`validate` knows.
@@ -336,7 +343,7 @@ class ValidationResult:
     ----------
     table : DataFrame
         One row per score (index ``score``): ``group`` (axis, metric,
-        baseline, variant), ``spearman``, ``kendall`` and ``precision_at_<k>``
+        baseline, variant, ceiling), ``spearman``, ``kendall`` and ``precision_at_<k>``
         per ``k``; sorted by group, then by Spearman descending.
     against : str
         The ground truth (``"reputation"`` or ``"score"``).
@@ -475,6 +482,8 @@ def validate(
         "variant",
         _to_target_listened(stripped, users, options),
     )
+    if against == "reputation" and community.messages["score"].notna().any():
+        columns["vote recipe (sees the votes)"] = ("ceiling", vote_recipe(community))
 
     scores = pd.DataFrame({"ground_truth": truth})
     records = []
@@ -483,7 +492,7 @@ def validate(
         scores[name] = values
         records.append({"score": name, "group": group, **agreement(values, truth, k=sizes)})
     table = pd.DataFrame.from_records(records).set_index("score")
-    order = {"axis": 0, "metric": 1, "baseline": 2, "variant": 3}
+    order = {"axis": 0, "metric": 1, "baseline": 2, "variant": 3, "ceiling": 4}
     table = table.assign(_g=table["group"].map(order), _s=-table["spearman"].fillna(-2))
     table = table.sort_values(["_g", "_s"], kind="stable").drop(columns=["_g", "_s"])
     return ValidationResult(
@@ -504,6 +513,71 @@ def validate(
         k=sizes,
         scores=scores,
     )
+
+
+def vote_recipe(community: Community) -> pd.Series:
+    """Stack Exchange's reputation recipe, computed from the votes the dump carries.
+
+    ``10 * (net score of the user's questions and answers) + 15 * (answers of
+    theirs accepted by someone else) + 2 * (answers of others they accepted)``.
+
+    Parameters
+    ----------
+    community : Community
+        The *unstripped* community: message scores are the votes.
+
+    Returns
+    -------
+    Series
+        float64 indexed by ``community.user_ids``, named ``"vote_recipe"``.
+
+    Notes
+    -----
+    This is what a user's reputation would be if it were earned only by the
+    posts in the dump, with every vote worth 10 (up) or -10 (down; really -2)
+    and without the +1 start, edits, bounties and the +100 association bonus
+    given to members with 200 reputation on another Stack Exchange site. It is
+    *not* a vote-free score: :func:`validate` reports it in the ``ceiling``
+    group, as the agreement that a model knowing every vote would reach.
+    Self-accepts earn nothing and are absent from the interactions already.
+
+    Examples
+    --------
+    Ann's question (2 votes) got Bob's answer (3 votes), which she accepted;
+    Cat's comment (5 votes) earns nothing:
+
+    >>> from influence.sources._common import assemble
+    >>> from influence.community import ReadStats
+    >>> day = pd.to_datetime(["2024-01-01"] * 3, utc=True)
+    >>> msgs = pd.DataFrame({"message_id": ["q", "a", "c"], "thread_id": "q",
+    ...     "author_id": ["ann", "bob", "cat"], "parent_id": [None, "q", "a"],
+    ...     "kind": ["question", "answer", "comment"], "score": [2.0, 3.0, 5.0],
+    ...     "created_at": day, "text_length": 1})
+    >>> accepts = pd.DataFrame({"kind": ["accept"], "source": ["ann"], "message_id": ["a"],
+    ...     "target_message_id": ["a"], "created_at": day[:1]})
+    >>> community = assemble(msgs, links=accepts, stats=ReadStats(), platform="t", name="t")
+    >>> vote_recipe(community).to_dict()
+    {'ann': 22.0, 'bob': 45.0, 'cat': 0.0}
+    """
+    users = community.user_ids
+    messages = community.messages
+    posts = messages.loc[
+        messages["author_id"].notna().to_numpy()
+        & messages["kind"].astype(str).isin(["question", "answer"]).to_numpy()
+    ]
+    score = pd.to_numeric(posts["score"], errors="coerce").fillna(0.0)
+    votes = score.groupby(posts["author_id"].astype(str).to_numpy()).sum()
+    interactions = community.interactions
+    accept = interactions.loc[(interactions["kind"].astype(str) == "accept").to_numpy()]
+    received = accept["target"].astype(str).value_counts()
+    given = accept["source"].astype(str).value_counts()
+    index = users.astype(str)
+    recipe = (
+        10.0 * votes.reindex(index).fillna(0.0).to_numpy()
+        + 15.0 * received.reindex(index).fillna(0.0).to_numpy()
+        + 2.0 * given.reindex(index).fillna(0.0).to_numpy()
+    )
+    return pd.Series(recipe.astype(np.float64), index=users, name="vote_recipe")
 
 
 def _baselines(community: Community, users: pd.DataFrame) -> dict[str, pd.Series]:

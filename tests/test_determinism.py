@@ -74,12 +74,6 @@ def test_stackexchange_row_order_does_not_change_users_csv(tmp_path):
     assert _segments(tmp_path / "a" / "users.csv") == _segments(tmp_path / "b" / "users.csv")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="influence/sources/discourse.py keeps the first copy of a post exported in two "
-    "files (post 1004 has a like count in one file and none in the other): the copy kept, "
-    "so the score, depends on the order of the files",
-)
 def test_discourse_file_order_does_not_change_users_csv(tmp_path):
     # the same files under names that list in the opposite order
     renamed = tmp_path / "forum"

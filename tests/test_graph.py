@@ -140,3 +140,67 @@ def test_zero_weight_pairs_stay_in_the_pattern():
     )
     assert adjacency.matrix.nnz == 1 and adjacency.matrix.sum() == 0.0
     assert adjacency.pattern().sum() == 1.0
+
+
+def _credit_reference(community, interactions=None) -> pd.DataFrame:
+    """The string-key implementation of credit_interactions that the fast path replaced."""
+    from influence.graph import CREDIT_DIRECTION
+
+    frame = community.interactions if interactions is None else interactions
+    out = frame.copy()
+    messages = community.messages
+    carrier_of = pd.Series(
+        messages["kind"].astype(str).to_numpy(), index=messages["message_id"].to_numpy()
+    )
+    carrier_of = carrier_of[~carrier_of.index.duplicated()]
+    kind = frame["kind"].astype(str).to_numpy()
+    carrier = carrier_of.reindex(frame["message_id"].to_numpy()).fillna("").to_numpy(str)
+    specific = {f"{k}\x1f{c}": d for (k, c), d in CREDIT_DIRECTION.items() if c != "*"}
+    wildcard = {k: d for (k, c), d in CREDIT_DIRECTION.items() if c == "*"}
+    keys = pd.Series(np.char.add(np.char.add(kind.astype(str), "\x1f"), carrier.astype(str)))
+    direction = (
+        keys.map(specific).fillna(pd.Series(kind).map(wildcard)).fillna("to_target").to_numpy(str)
+    )
+    flip = direction == "to_source"
+    source = frame["source"].to_numpy(copy=True)
+    target = frame["target"].to_numpy(copy=True)
+    out["source"] = pd.array(np.where(flip, target, source), dtype="string")
+    out["target"] = pd.array(np.where(flip, source, target), dtype="string")
+    out["credit"] = direction
+    return out
+
+
+@pytest.mark.parametrize("seed", ["toy", 1, 2])
+def test_credit_fast_path_equals_string_keys(seed, toy_community):
+    from metrics.test_fast_paths import random_thread_community
+
+    from influence.graph import _adjacency, credit_interactions
+
+    community = toy_community if seed == "toy" else random_thread_community(seed)
+    expected = _credit_reference(community)
+    pd.testing.assert_frame_equal(credit_interactions(community), expected)
+    subset = community.interactions.iloc[::2]
+    pd.testing.assert_frame_equal(
+        credit_interactions(community, interactions=subset), _credit_reference(community, subset)
+    )
+    reference = _adjacency(
+        expected["source"], expected["target"], expected["weight"], community.user_ids
+    )
+    fast = build_adjacency(community, credit=True)
+    assert (fast.matrix != reference.matrix).nnz == 0
+    np.testing.assert_array_equal(fast.matrix.indices, reference.matrix.indices)
+
+
+def test_positions_equal_get_indexer():
+    from influence.graph import positions
+
+    rng = np.random.default_rng(7)
+    labels = pd.Index([f"u{i}" for i in range(50)], dtype="string")
+    values = rng.choice(np.array([f"u{i}" for i in range(70)] + [None], dtype=object), 400)
+    expected = labels.get_indexer(pd.Index(values, dtype="string"))
+    for given in (pd.Series(values, dtype="string"), pd.Series(values, dtype=object), values):
+        assert positions(given, labels).tolist() == expected.tolist()
+    assert positions(pd.Series([], dtype="string"), labels).tolist() == []
+    assert positions(pd.Series([None, None], dtype=object), labels).tolist() == [-1, -1]
+    numbers = pd.Index([3, 1, 2])  # not text: the plain lookup
+    assert positions(np.array([2, 9]), numbers).tolist() == [2, -1]

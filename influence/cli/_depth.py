@@ -13,6 +13,7 @@ from pathlib import Path
 import click
 
 from influence.cli._progress import Reporter
+from influence.community import profile_urls
 
 __all__ = [
     "analysis_options",
@@ -235,7 +236,7 @@ def invitation_table(reporter: Reporter, analysis, k: int, runs: int, seed: int)
         phase["summary"] = f"{plan.parameters['evaluations']:,} spread evaluations"
     table = plan.invitees.copy()
     if analysis.community.profile_url:
-        urls = [analysis.community.profile_url.format(user_id=u) for u in table["user_id"]]
+        urls = profile_urls(analysis.community.profile_url, table["user_id"])
         table.insert(3, "profile_url", urls)
     for column in ("expected_reach", "marginal_reach"):
         table[column] = table[column].round(4)

@@ -127,6 +127,22 @@ def dump_options(format_flag: str = "--format") -> Callable:
                 "intimacy (repeatable).",
             ),
             click.option(
+                "--sentiment/--no-sentiment",
+                default=True,
+                show_default=True,
+                help="Score each message's sentiment and language for intimacy; --no-sentiment "
+                "skips it on huge dumps (faster reading, intimacy empty, a read note says so).",
+            ),
+            click.option(
+                "--profile-url",
+                metavar="TEMPLATE",
+                default=None,
+                callback=_check_profile_url,
+                help="Link members to their profiles with this http(s) URL, {user_id} standing "
+                "for the id (e.g. https://cardano.stackexchange.com/users/{user_id}); replaces "
+                "the platform's own links.",
+            ),
+            click.option(
                 "--customers",
                 type=click.Path(path_type=Path, dir_okay=False),
                 default=None,
@@ -155,6 +171,15 @@ def dump_options(format_flag: str = "--format") -> Callable:
             ),
         ]
     )
+
+
+def _check_profile_url(_ctx, _param, value: str | None) -> str | None:
+    from influence.community import check_profile_url
+
+    try:
+        return None if value is None else check_profile_url(value)
+    except ValueError as err:
+        raise click.BadParameter(str(err)) from err
 
 
 def output_options() -> Callable:
@@ -244,20 +269,21 @@ def run_pipeline(reporter: Reporter, path: Path, **options):
 
     brand = list(options.get("brand") or ()) or None
     with _engine_client(options) as client:
-        with reporter.phase(f"reading {path}") as phase:
+        size = input_size(path)
+        with reporter.phase(f"reading {path}", reading=size) as phase:
             reader = read if client is None else functools.partial(_read_with, client)
             community = reader(
                 path,
                 format=options["input_format"],
                 on_error=options["on_error"],
                 mapping=maps or None,
-                # read_partitioned (Dask) takes no brand yet: its messages lack brand_mention
-                **({"brand": brand} if client is None else {}),
+                brand=brand,
+                sentiment=options.get("sentiment", True),
             )
-            phase["bytes"] = input_size(path)
+            phase["bytes"] = size
             phase["rows"] = sum(e["read"] for e in community.read_stats.to_dict()["entries"])
         community, excluded = apply_identities(reporter, community, options)
-        with reporter.phase("scoring members") as scoring:
+        with reporter.phase("scoring members", steps=True) as scoring:
             analysis = run_analysis(
                 community,
                 since=options["since"],
@@ -265,6 +291,7 @@ def run_pipeline(reporter: Reporter, path: Path, **options):
                 horizon=horizon,
                 options=classify,
                 brand=brand,  # run_analysis adds the four I's
+                profile_url=options.get("profile_url"),
                 **({} if client is None else {"engine": "dask", "client": client}),
             )
             scoring["summary"] = f"{len(analysis.users):,} members"

@@ -52,7 +52,7 @@ from types import SimpleNamespace
 import numpy as np
 import pandas as pd
 
-from influence.analysis import Analysis, finish_analysis, window_or_raise
+from influence.analysis import FINISH_STEPS, Analysis, finish_analysis, window_or_raise
 from influence.classify import ClassifyOptions
 from influence.community import Community
 from influence.errors import ConvergenceError, InfluenceError
@@ -62,6 +62,7 @@ from influence.metrics.propagation import _horizon_ns
 from influence.metrics.reciprocity import reciprocity
 from influence.metrics.reputation import pagerank
 from influence.metrics.structure import core_number, hits
+from influence.progress import step, step_plan
 
 try:
     import dask
@@ -73,9 +74,12 @@ except ImportError as err:  # pragma: no cover - depends on the environment
     ) from err
 
 __all__ = [
+    "CONNECT_TIMEOUT",
     "GRAPH_BYTES_PER_PAIR",
+    "TIMEOUT_VARIABLE",
     "cluster_client",
     "compute_metrics_dask",
+    "connect_timeout",
     "run_analysis_dask",
     "to_dask",
 ]
@@ -87,6 +91,22 @@ __all__ = [
 GRAPH_BYTES_PER_PAIR = 200
 #: Rows per partition when a pandas table is sent to the cluster.
 ROWS_PER_PARTITION = 500_000
+#: The steps of :func:`compute_metrics_dask`, in order, as announced to
+#: :func:`influence.progress.watch_steps` (``"graph"``: reciprocity, reputation,
+#: HITS and cores; ``"reach"``: reach and strength).
+DASK_METRIC_STEPS = (
+    "tables",
+    "participation",
+    "graph",
+    "reach",
+    "feedback",
+    "propagation",
+    "self-proclamation",
+)
+#: Seconds to wait for the scheduler at a given address before giving up.
+CONNECT_TIMEOUT = 5.0
+#: Environment variable that overrides :data:`CONNECT_TIMEOUT` (seconds).
+TIMEOUT_VARIABLE = "INFLUENCE_SCHEDULER_TIMEOUT"
 
 _NS_PER_DAY = 86_400 * 10**9
 _NS_PER_MINUTE = 60 * 10**9
@@ -100,9 +120,38 @@ _PROFILE_COLUMNS = ("user_id", "about", "title", "website")
 # ---------------------------------------------------------------------------
 
 
+def connect_timeout(timeout: float | None = None) -> float:
+    """Seconds to wait for a scheduler: ``timeout``, else :data:`TIMEOUT_VARIABLE`, else 5.
+
+    Raises
+    ------
+    InfluenceError
+        When the value is not a number of seconds above 0.
+
+    Examples
+    --------
+    >>> connect_timeout(2), connect_timeout()
+    (2.0, 5.0)
+    """
+    raw = os.environ.get(TIMEOUT_VARIABLE) if timeout is None else timeout
+    if raw is None or raw == "":
+        return CONNECT_TIMEOUT
+    try:
+        seconds = float(raw)
+    except (TypeError, ValueError):
+        seconds = float("nan")
+    if not seconds > 0 or seconds == float("inf"):
+        where = "timeout" if timeout is not None else TIMEOUT_VARIABLE
+        raise InfluenceError(f"{where} must be a number of seconds above 0 (got {raw!r})")
+    return seconds
+
+
 @contextlib.contextmanager
 def cluster_client(
-    client: distributed.Client | str | None = None, *, processes: bool = True
+    client: distributed.Client | str | None = None,
+    *,
+    processes: bool = True,
+    timeout: float | None = None,
 ) -> Iterator[distributed.Client]:
     """Yield a Dask client: the one given, one connected to an address, or a new local cluster.
 
@@ -116,22 +165,28 @@ def cluster_client(
         CPU core of this machine (closed on exit).
     processes : bool, default True
         For a new local cluster: workers in processes (True) or threads.
+    timeout : float, optional
+        Seconds to wait for the scheduler at an address (see :func:`connect_timeout`:
+        default the environment variable ``INFLUENCE_SCHEDULER_TIMEOUT``, else 5).
 
     Raises
     ------
     InfluenceError
-        When the scheduler cannot be reached.
+        When the scheduler cannot be reached within the timeout:
+        ``cannot reach the Dask scheduler at ADDRESS (...)``.
     """
     if isinstance(client, distributed.Client):
         yield client
         return
     if isinstance(client, str):
+        seconds = connect_timeout(timeout)
         try:
-            connected = distributed.Client(client, timeout="20s")
-        except (OSError, TimeoutError) as err:
+            connected = distributed.Client(client, timeout=seconds)
+        except (OSError, TimeoutError, ValueError) as err:
             raise InfluenceError(
-                f"scheduler must be reachable at its address (got {client!r}: {err}); "
-                "start it with `dask scheduler` or check the address"
+                f"cannot reach the Dask scheduler at {client} ({err}); check the address and "
+                f"that `dask scheduler` runs there, or wait longer with {TIMEOUT_VARIABLE}="
+                "SECONDS"
             ) from err
         try:
             yield connected
@@ -762,6 +817,7 @@ def _user_ids(tables, client) -> pd.Index:
     return pd.Index(ids.to_numpy(), dtype="string", name="user_id")
 
 
+@step_plan(DASK_METRIC_STEPS)  # a part of run_analysis_dask's plan when called from there
 def compute_metrics_dask(
     tables,
     *,
@@ -799,11 +855,14 @@ def compute_metrics_dask(
     horizon_ns = _horizon_ns(horizon)
     if not 0.0 <= alpha <= 1.0:
         raise ValueError(f"alpha must be between 0 and 1 (got {alpha!r})")
+    step("tables")
     messages = _persist(client, tables.messages)
     interactions = _persist(client, tables.interactions)
     users = _user_ids(tables, client)
 
+    step("participation")
     participation = _participation(messages, users, client)
+    step("graph")
     everything, communication, credit = (
         _persist(client, frame) for frame in _graph_pairs(messages, interactions)
     )
@@ -816,21 +875,28 @@ def compute_metrics_dask(
         graph = _graph_in_process(*pairs, users, **options)
     else:
         graph = _graph_distributed(everything, communication, credit, users, client, **options)
+    step("reach")
     structure = _reach_and_strength(everything, communication, users, client)
     answers, questions = participation["answers"], participation["questions"]
     total = answers + questions
     with np.errstate(invalid="ignore", divide="ignore"):
         z = np.where(total > 0, (answers - questions) / np.sqrt(total), np.nan)
+    step("feedback")
+    feedback = _feedback(messages, interactions, users, client)
+    step("propagation")
+    propagation = _propagation(
+        messages, users, participation["messages"], client, horizon_ns, max_depth=None
+    )
+    step("self-proclamation")
+    proclamation = _self_proclamation(tables.users, users, client)
     parts = [
         participation,
         structure,
         graph,
         pd.Series(z, index=users, name="z_score"),
-        _feedback(messages, interactions, users, client),
-        _propagation(
-            messages, users, participation["messages"], client, horizon_ns, max_depth=None
-        ),
-        _self_proclamation(tables.users, users, client),
+        feedback,
+        propagation,
+        proclamation,
     ]
     table = pd.concat(parts, axis=1).loc[:, list(METRIC_COLUMNS)].astype("float64")
     table.index = users
@@ -843,6 +909,7 @@ def compute_metrics_dask(
     return table
 
 
+@step_plan(("cluster", *DASK_METRIC_STEPS, *FINISH_STEPS))  # see influence.progress
 def run_analysis_dask(
     community: Community,
     *,
@@ -899,6 +966,7 @@ def run_analysis_dask(
     timings: dict[str, float] = {}
     start = time.perf_counter()
     windowed = window_or_raise(community, since, until)
+    step("cluster")
     with cluster_client(client) as connected:
         if npartitions is None:
             rows = len(windowed.messages)

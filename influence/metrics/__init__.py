@@ -29,9 +29,11 @@ from influence.metrics.structure import (
     core_number,
     hits,
 )
+from influence.progress import step, step_plan
 
 __all__ = [
     "METRIC_COLUMNS",
+    "METRIC_STEPS",
     "compute_cascades",
     "compute_core_number",
     "compute_explicit_feedback",
@@ -86,6 +88,17 @@ METRIC_COLUMNS = (
     "responded_share",
     # self-proclamation
     "self_proclamation",
+)
+#: The steps of :func:`compute_metrics`, in order, as announced to
+#: :func:`influence.progress.watch_steps`.
+METRIC_STEPS = (
+    "participation",
+    "structure",
+    "reciprocity",
+    "reputation",
+    "feedback",
+    "propagation",
+    "self-proclamation",
 )
 
 
@@ -142,15 +155,22 @@ def compute_metrics(
     ann           2.0        1.0          1.0                    10.0
     bob           1.0        1.0          1.0                    50.0
     """
-    parts = [
-        compute_participation(community),
-        compute_structure(community, tol=tol, max_iter=max_iter),
-        compute_reciprocity(community),
-        compute_reputation(community, alpha=alpha, tol=tol, max_iter=max_iter),
-        compute_explicit_feedback(community),
-        compute_propagation(community, horizon=horizon),
-        compute_self_proclamation(community),
-    ]
+    with step_plan(METRIC_STEPS):  # each step announced to influence.progress.watch_steps
+        step("participation")
+        participation = compute_participation(community)
+        step("structure")
+        structure = compute_structure(community, tol=tol, max_iter=max_iter)
+        step("reciprocity")
+        reciprocity = compute_reciprocity(community)
+        step("reputation")
+        reputation = compute_reputation(community, alpha=alpha, tol=tol, max_iter=max_iter)
+        step("feedback")
+        feedback = compute_explicit_feedback(community)
+        step("propagation")
+        propagation = compute_propagation(community, horizon=horizon)
+        step("self-proclamation")
+        proclamation = compute_self_proclamation(community)
+    parts = [participation, structure, reciprocity, reputation, feedback, propagation, proclamation]
     table = pd.concat(parts, axis=1)
     table = table.loc[:, list(METRIC_COLUMNS)].astype("float64")
     table.index = community.user_ids

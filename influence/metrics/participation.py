@@ -6,6 +6,8 @@ import numpy as np
 import pandas as pd
 
 from influence.community import Community
+from influence.graph import community_codes
+from influence.metrics._common import distinct_pairs, epoch_ns
 
 __all__ = ["PARTICIPATION_COLUMNS", "compute_participation"]
 
@@ -81,26 +83,24 @@ def compute_participation(community: Community) -> pd.DataFrame:
     users = community.user_ids
     n = len(users)
     messages = community.messages
-    author = users.get_indexer(messages["author_id"].to_numpy())
-    mine = author >= 0
-    author = author[mine]
-    authored = messages.loc[mine]
-    day = _epoch_ns(authored["created_at"]) // _NS_PER_DAY
+    codes = community_codes(community)
+    everyone = codes.author
+    mine = everyone >= 0
+    author = everyone[mine]
+    day = epoch_ns(messages["created_at"])[mine] // _NS_PER_DAY
     week = (day + 3) // 7  # 1970-01-01 was a Thursday: weeks start on Mondays
-    kind = authored["kind"].astype(str).to_numpy()
 
-    thread_id = authored["thread_id"].to_numpy()
-    is_root = (authored["thread_id"] == authored["message_id"]).fillna(False).to_numpy(bool)
-
-    all_ids = messages["message_id"]
-    root_author = pd.Series(messages["author_id"].to_numpy(), index=all_ids.to_numpy())
-    root_author = root_author[(messages["thread_id"] == all_ids).fillna(False).to_numpy(bool)]
-    root_author = root_author[~root_author.index.duplicated()]
-    starter = root_author.reindex(thread_id).fillna("").to_numpy(str)
-    started_by_me = starter == authored["author_id"].astype(str).to_numpy(str)
-    joined = authored["thread_id"].notna().to_numpy() & ~started_by_me
-    thread_codes = pd.factorize(thread_id)[0]
-    joined_pairs = _distinct_pairs(author[joined], thread_codes[joined])
+    root = codes.thread_root  # position of each message's thread opener (-1: unknown)
+    position = np.arange(len(root))
+    is_root = (root == position)[mine]
+    opener = np.where(root >= 0, root, position)
+    starter = np.where(root[opener] == opener, everyone[opener], -1)[mine]
+    joined = messages["thread_id"].notna().to_numpy(bool)[mine] & (starter != author)
+    thread_codes = pd.factorize(messages["thread_id"].array)[0][mine]
+    joined_pairs = distinct_pairs(author[joined], thread_codes[joined])[0]
+    kind = messages["kind"]
+    questions = np.asarray(kind == "question", dtype=bool)[mine]
+    answers = np.asarray(kind == "answer", dtype=bool)[mine]
 
     count = np.bincount(author, minlength=n).astype(np.float64)
     active_weeks = _count_distinct(author, week, n)
@@ -114,27 +114,13 @@ def compute_participation(community: Community) -> pd.DataFrame:
             "messages_per_active_week": velocity,
             "threads_started": np.bincount(author[is_root], minlength=n).astype(np.float64),
             "threads_joined": np.bincount(joined_pairs, minlength=n).astype(np.float64),
-            "questions": np.bincount(author[kind == "question"], minlength=n).astype(np.float64),
-            "answers": np.bincount(author[kind == "answer"], minlength=n).astype(np.float64),
+            "questions": np.bincount(author[questions], minlength=n).astype(np.float64),
+            "answers": np.bincount(author[answers], minlength=n).astype(np.float64),
         },
         index=users,
     )
 
 
-def _epoch_ns(values: pd.Series) -> np.ndarray:
-    """Nanoseconds since the Unix epoch (UTC) of a tz-aware datetime column."""
-    naive = values.dt.tz_convert("UTC").dt.tz_localize(None)
-    return naive.to_numpy(dtype="datetime64[ns]").view(np.int64)
-
-
-def _distinct_pairs(owner: np.ndarray, value: np.ndarray) -> np.ndarray:
-    """The ``owner`` of each distinct ``(owner, value)`` pair."""
-    if not owner.size:
-        return owner
-    pairs = np.unique(np.stack([owner.astype(np.int64), value.astype(np.int64)]), axis=1)
-    return pairs[0]
-
-
 def _count_distinct(owner: np.ndarray, value: np.ndarray, n: int) -> np.ndarray:
     """Number of distinct ``value`` per ``owner`` in ``range(n)``, as float64."""
-    return np.bincount(_distinct_pairs(owner, value), minlength=n).astype(np.float64)
+    return np.bincount(distinct_pairs(owner, value)[0], minlength=n).astype(np.float64)

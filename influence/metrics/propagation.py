@@ -15,6 +15,8 @@ import numpy as np
 import pandas as pd
 
 from influence.community import Community
+from influence.graph import community_codes, positions
+from influence.metrics._common import distinct_pairs, epoch_ns
 
 __all__ = [
     "PROPAGATION_COLUMNS",
@@ -53,12 +55,6 @@ def _horizon_ns(horizon: str | pd.Timedelta) -> int:
     return int(value.value)
 
 
-def _epoch_ns(values: pd.Series) -> np.ndarray:
-    """Nanoseconds since the Unix epoch (UTC) of a tz-aware datetime column."""
-    naive = values.dt.tz_convert("UTC").dt.tz_localize(None)
-    return naive.to_numpy(dtype="datetime64[ns]").view(np.int64)
-
-
 def _ancestor_pairs(parent: np.ndarray, max_depth: int) -> tuple[np.ndarray, np.ndarray]:
     """Every distinct (descendant, ancestor) pair of a parent-pointer forest.
 
@@ -87,29 +83,53 @@ def _ancestor_pairs(parent: np.ndarray, max_depth: int) -> tuple[np.ndarray, np.
     if not found_descendant:
         empty = np.empty(0, dtype=np.int64)
         return empty, empty
-    pairs = np.unique(
-        np.stack([np.concatenate(found_descendant), np.concatenate(found_ancestor)]), axis=1
-    )
-    return pairs[0], pairs[1]
+    return distinct_pairs(np.concatenate(found_descendant), np.concatenate(found_ancestor))
 
 
-def _responses(
-    messages: pd.DataFrame, author: np.ndarray, horizon_ns: int, max_depth: int | None
-) -> _Responses:
+class _Tree(NamedTuple):
+    """Every (descendant, ancestor) pair of the reply tree and its delay in nanoseconds."""
+
+    descendant: np.ndarray
+    ancestor: np.ndarray
+    delay: np.ndarray
+
+
+def _reply_tree(source: pd.DataFrame | Community, max_depth: int | None) -> _Tree:
+    """The ancestor pairs of ``source``'s messages; computed once per Community."""
+    if isinstance(source, Community):
+        codes = community_codes(source)
+        depth = len(source.messages) if max_depth is None else max_depth
+        return codes.cached(
+            ("reply_tree", depth),
+            lambda: _tree(codes.parent, epoch_ns(source.messages["created_at"]), depth),
+        )
+    parent = positions(source["parent_id"], pd.Index(source["message_id"].array))
+    depth = len(source) if max_depth is None else max_depth
+    return _tree(parent, epoch_ns(source["created_at"]), depth)
+
+
+def _tree(parent: np.ndarray, time: np.ndarray, max_depth: int) -> _Tree:
+    descendant, ancestor = _ancestor_pairs(parent, max_depth)
+    return _Tree(descendant, ancestor, time[descendant] - time[ancestor])
+
+
+def _authors(source: pd.DataFrame | Community) -> np.ndarray:
+    """A code per message for its author (-1: unknown); equal codes = same author."""
+    if isinstance(source, Community):
+        return community_codes(source).author
+    return pd.factorize(source["author_id"].array, use_na_sentinel=True)[0].astype(np.int64)
+
+
+def _responses(tree: _Tree, author: np.ndarray, horizon_ns: int) -> _Responses:
     """Responses by someone else under every message (author codes: -1 = unknown)."""
-    ids = pd.Index(messages["message_id"].to_numpy())
-    parent = ids.get_indexer(messages["parent_id"].to_numpy()).astype(np.int64)
-    time = _epoch_ns(messages["created_at"])
-    n = len(ids)
-    descendant, ancestor = _ancestor_pairs(parent, n if max_depth is None else max_depth)
-    responder = author[descendant]
-    delay = time[descendant] - time[ancestor]
-    response = (responder >= 0) & (responder != author[ancestor]) & (delay >= 0)
+    responder = author[tree.descendant]
+    response = (responder >= 0) & (responder != author[tree.ancestor]) & (tree.delay >= 0)
+    delay = tree.delay[response]
     return _Responses(
-        ancestor=ancestor[response],
+        ancestor=tree.ancestor[response],
         responder=responder[response],
-        delay=delay[response],
-        within=delay[response] <= horizon_ns,
+        delay=delay,
+        within=delay <= horizon_ns,
     )
 
 
@@ -118,22 +138,15 @@ def _per_message(responses: _Responses, n: int) -> tuple[np.ndarray, np.ndarray]
     first = np.full(n, np.inf)
     np.minimum.at(first, responses.ancestor, responses.delay.astype(np.float64))
     first = np.where(np.isinf(first), np.nan, first / _NS_PER_MINUTE)
-    reached = _distinct_first(
+    reached = distinct_pairs(
         responses.ancestor[responses.within], responses.responder[responses.within]
-    )
+    )[0]
     reach = np.bincount(reached, minlength=n).astype(np.float64)
     return first, reach
 
 
-def _distinct_first(first: np.ndarray, second: np.ndarray) -> np.ndarray:
-    """``first`` of every distinct ``(first, second)`` pair."""
-    if not first.size:
-        return first.astype(np.int64)
-    return np.unique(np.stack([first.astype(np.int64), second.astype(np.int64)]), axis=1)[0]
-
-
 def compute_cascades(
-    messages: pd.DataFrame,
+    messages: pd.DataFrame | Community,
     *,
     horizon: str | pd.Timedelta = "24h",
     max_depth: int | None = None,
@@ -142,9 +155,10 @@ def compute_cascades(
 
     Parameters
     ----------
-    messages : DataFrame
+    messages : DataFrame or Community
         Canonical messages (``message_id``, ``author_id``, ``parent_id``,
-        ``created_at``); not modified.
+        ``created_at``); not modified. A Community's reply tree is computed
+        once and shared with :func:`compute_propagation` and the report.
     horizon : str or Timedelta, default "24h"
         How long after a message its cascade is counted for ``reach``.
     max_depth : int, optional
@@ -191,13 +205,13 @@ def compute_cascades(
     3          4       ann                     NaN    0.0
     """
     horizon_ns = _horizon_ns(horizon)
-    author = pd.factorize(messages["author_id"].to_numpy(), use_na_sentinel=True)[0]
-    responses = _responses(messages, author.astype(np.int64), horizon_ns, max_depth)
-    first, reach = _per_message(responses, len(messages))
+    responses = _responses(_reply_tree(messages, max_depth), _authors(messages), horizon_ns)
+    table = messages.messages if isinstance(messages, Community) else messages
+    first, reach = _per_message(responses, len(table))
     return pd.DataFrame(
         {
-            "message_id": pd.array(messages["message_id"].to_numpy(), dtype="string"),
-            "author_id": pd.array(messages["author_id"].to_numpy(), dtype="string"),
+            "message_id": pd.array(table["message_id"].array, dtype="string"),
+            "author_id": pd.array(table["author_id"].array, dtype="string"),
             "first_response_minutes": first,
             "reach": reach,
         }
@@ -205,7 +219,10 @@ def compute_cascades(
 
 
 def compute_reach_by_horizon(
-    messages: pd.DataFrame, horizons: list[str | pd.Timedelta], *, max_depth: int | None = None
+    messages: pd.DataFrame | Community,
+    horizons: list[str | pd.Timedelta],
+    *,
+    max_depth: int | None = None,
 ) -> pd.DataFrame:
     """Per message, the ``reach`` of :func:`compute_cascades` at several horizons at once.
 
@@ -216,8 +233,8 @@ def compute_reach_by_horizon(
 
     Parameters
     ----------
-    messages : DataFrame
-        Canonical messages; not modified.
+    messages : DataFrame or Community
+        Canonical messages; not modified (see :func:`compute_cascades`).
     horizons : list of str or Timedelta
         Each a positive duration.
 
@@ -240,16 +257,18 @@ def compute_reach_by_horizon(
     2  0.0  0.0
     """
     limits = [_horizon_ns(h) for h in horizons]
-    author = pd.factorize(messages["author_id"].to_numpy(), use_na_sentinel=True)[0]
-    responses = _responses(messages, author.astype(np.int64), max(limits, default=1), max_depth)
-    n = len(messages)
-    order = np.lexsort((responses.delay, responses.responder, responses.ancestor))
-    ancestor = responses.ancestor[order]
-    responder = responses.responder[order]
-    delay = responses.delay[order]
-    first = np.ones(ancestor.size, dtype=bool)
-    first[1:] = (ancestor[1:] != ancestor[:-1]) | (responder[1:] != responder[:-1])
-    ancestor, delay = ancestor[first], delay[first]
+    tree = _reply_tree(messages, max_depth)
+    responses = _responses(tree, _authors(messages), max(limits, default=1))
+    n = len(messages.messages if isinstance(messages, Community) else messages)
+    # earliest response per (message, responder): one sort of a pair key, then a
+    # minimum per run (the same as a lexsort on message, responder, delay)
+    span = int(responses.responder.max(initial=0)) + 1
+    key = responses.ancestor * span + responses.responder
+    order = np.argsort(key, kind="stable")
+    key = key[order]
+    starts = np.flatnonzero(np.concatenate(([True], key[1:] != key[:-1])))[: key.size]
+    delay = np.minimum.reduceat(responses.delay[order], starts) if key.size else key
+    ancestor = key[starts] // span
     columns = {
         str(h): np.bincount(ancestor[delay <= limit], minlength=n).astype(np.float64)
         for h, limit in zip(horizons, limits, strict=True)
@@ -331,10 +350,9 @@ def compute_propagation(
     horizon_ns = _horizon_ns(horizon)
     users = community.user_ids
     n_users = len(users)
-    messages = community.messages
-    author = users.get_indexer(messages["author_id"].to_numpy()).astype(np.int64)
-    responses = _responses(messages, author, horizon_ns, max_depth)
-    first, reach = _per_message(responses, len(messages))
+    author = community_codes(community).author
+    responses = _responses(_reply_tree(community, max_depth), author, horizon_ns)
+    first, reach = _per_message(responses, len(author))
 
     mine = author >= 0
     owner = author[mine]
@@ -357,10 +375,10 @@ def compute_propagation(
         .to_numpy(np.float64)
     )
     ancestor_owner = author[responses.ancestor[responses.within]]
-    reached = _distinct_first(
+    reached = distinct_pairs(
         ancestor_owner[ancestor_owner >= 0],
         responses.responder[responses.within][ancestor_owner >= 0],
-    )
+    )[0]
     return pd.DataFrame(
         {
             "propagation_speed": speed,

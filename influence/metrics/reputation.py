@@ -13,7 +13,13 @@ import pandas as pd
 
 from influence.community import Community
 from influence.errors import ConvergenceError
-from influence.graph import CREDIT_DIRECTION, Adjacency, build_adjacency, credit_interactions
+from influence.graph import (
+    CREDIT_DIRECTION,
+    Adjacency,
+    build_adjacency,
+    community_codes,
+    credit_interactions,
+)
 
 __all__ = [
     "CREDIT_DIRECTION",
@@ -247,19 +253,21 @@ def compute_explicit_feedback(community: Community) -> pd.DataFrame:
     """
     users = community.user_ids
     messages = community.messages
+    codes = community_codes(community)
     if "score" in messages.columns and messages["score"].notna().any():
-        authored = messages.loc[messages["author_id"].notna()]
-        score = pd.to_numeric(authored["score"], errors="coerce").fillna(0.0)
-        feedback = score.groupby(authored["author_id"].to_numpy()).sum().reindex(users).fillna(0.0)
-        feedback = feedback.to_numpy(np.float64)
+        author = codes.author
+        authored = author >= 0
+        score = pd.to_numeric(messages["score"], errors="coerce").fillna(0.0)[authored]
+        per_author = score.groupby(author[authored]).sum()
+        feedback = per_author.reindex(np.arange(len(users))).fillna(0.0).to_numpy(np.float64)
     else:
         feedback = np.full(len(users), np.nan)
     interactions = community.interactions
-    kind = interactions["kind"].astype(str).to_numpy()
-    target = users.get_indexer(interactions["target"].to_numpy())
+    kind = interactions["kind"]
+    target = codes.target
     weight = interactions["weight"].to_numpy(np.float64)
-    kudos = (kind == "kudos") & (target >= 0)
-    accept = (kind == "accept") & (target >= 0)
+    kudos = np.asarray(kind == "kudos", dtype=bool) & (target >= 0)
+    accept = np.asarray(kind == "accept", dtype=bool) & (target >= 0)
     n = len(users)
     return pd.DataFrame(
         {

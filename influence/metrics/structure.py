@@ -12,7 +12,7 @@ import scipy.sparse as sp
 
 from influence.community import Community
 from influence.errors import ConvergenceError
-from influence.graph import COMMUNICATION_KINDS, Adjacency, build_adjacency
+from influence.graph import COMMUNICATION_KINDS, Adjacency, build_adjacency, community_codes
 
 __all__ = [
     "compute_core_number",
@@ -345,11 +345,13 @@ def compute_z_score(community: Community) -> pd.Series:
     """
     users = community.user_ids
     messages = community.messages
-    kind = messages["kind"].astype(str).to_numpy()
-    author = users.get_indexer(messages["author_id"].to_numpy())
+    kind = messages["kind"]
+    author = community_codes(community).author
     n = len(users)
-    answers = np.bincount(author[(kind == "answer") & (author >= 0)], minlength=n)
-    questions = np.bincount(author[(kind == "question") & (author >= 0)], minlength=n)
+    answer = np.asarray(kind == "answer", dtype=bool) & (author >= 0)
+    question = np.asarray(kind == "question", dtype=bool) & (author >= 0)
+    answers = np.bincount(author[answer], minlength=n)
+    questions = np.bincount(author[question], minlength=n)
     total = (answers + questions).astype(np.float64)
     with np.errstate(invalid="ignore", divide="ignore"):
         z = np.where(total > 0, (answers - questions) / np.sqrt(total), np.nan)

@@ -13,6 +13,8 @@ import numpy as np
 import pandas as pd
 
 from influence.community import Community
+from influence.graph import community_codes
+from influence.metrics._common import distinct_pairs
 from influence.metrics.propagation import compute_cascades, compute_reach_by_horizon
 
 __all__ = ["CURVE_HOURS", "community_health", "monthly_activity", "propagation_curves"]
@@ -73,14 +75,16 @@ def propagation_curves(
     for h in hours:
         if not h > 0:
             raise ValueError(f"hours must all be positive (got {h!r})")
-    messages = community.messages
-    authors = messages["author_id"]
-    known = authors.notna().to_numpy()
-    table = compute_reach_by_horizon(messages, [pd.Timedelta(hours=h) for h in hours])
+    author = community_codes(community).author
+    known = community.messages["author_id"].notna().to_numpy(bool)
+    wanted = community.user_ids.get_indexer(pd.Index(users, dtype="string"))
+    drawn = known & np.isin(author, wanted[wanted >= 0])  # only the authors drawn
+    names = community.user_ids.to_numpy(dtype=object)[author[drawn]]
+    table = compute_reach_by_horizon(community, [pd.Timedelta(hours=h) for h in hours])
     rows = []
     for column in table.columns:
         reach = table[column].to_numpy()
-        per_author = pd.Series(reach[known]).groupby(authors[known].to_numpy()).mean()
+        per_author = pd.Series(reach[drawn]).groupby(names).mean()
         row = per_author.reindex(users).to_numpy(np.float64).tolist()
         row.append(float(reach[known].mean()) if known.any() else np.nan)
         rows.append(row)
@@ -121,17 +125,21 @@ def monthly_activity(messages: pd.DataFrame) -> pd.DataFrame:
             {"messages": pd.Series(dtype=np.int64), "active_members": pd.Series(dtype=np.int64)},
             index=pd.Index([], dtype=object, name="month"),
         )
-    naive = times.dt.tz_convert("UTC").dt.tz_localize(None)
-    month = naive.dt.to_period("M")
-    frame = pd.DataFrame({"month": month.to_numpy(), "author_id": messages["author_id"].to_numpy()})
-    grouped = frame.groupby("month", sort=True)
-    table = pd.DataFrame(
-        {"messages": grouped.size(), "active_members": grouped["author_id"].nunique()}
+    naive = times.dt.tz_convert("UTC").dt.tz_localize(None).to_numpy(dtype="datetime64[ns]")
+    month = naive.astype("datetime64[M]").view(np.int64)  # months since 1970-01
+    first = int(month.min())
+    month = month - first
+    span = int(month.max()) + 1
+    author = pd.factorize(messages["author_id"].array)[0]
+    active = distinct_pairs(month[author >= 0], author[author >= 0])[0]
+    labels = np.arange(first, first + span).astype("datetime64[M]").astype(str)
+    return pd.DataFrame(
+        {
+            "messages": np.bincount(month, minlength=span).astype(np.int64),
+            "active_members": np.bincount(active, minlength=span).astype(np.int64),
+        },
+        index=pd.Index(labels.tolist(), dtype=object, name="month"),
     )
-    full = pd.period_range(month.min(), month.max(), freq="M")
-    table = table.reindex(full, fill_value=0).astype(np.int64)
-    table.index = pd.Index(full.strftime("%Y-%m"), dtype=object, name="month")
-    return table
 
 
 def community_health(community: Community, *, horizon: str | pd.Timedelta = "24h") -> dict:
@@ -166,20 +174,16 @@ def community_health(community: Community, *, horizon: str | pd.Timedelta = "24h
     1.0
     """
     horizon = pd.Timedelta(horizon)
-    cascades = compute_cascades(community.messages, horizon=horizon)
+    cascades = compute_cascades(community, horizon=horizon)
     known = cascades["author_id"].notna().to_numpy()
     first = cascades["first_response_minutes"].to_numpy()[known]
     responded = np.isfinite(first)
     within = responded & (first <= horizon.total_seconds() / 60)
     n = int(known.sum())
-    pairs = community.interactions[["source", "target"]].drop_duplicates()
-    undirected = pd.DataFrame(
-        {
-            "a": np.minimum(pairs["source"].astype(str), pairs["target"].astype(str)),
-            "b": np.maximum(pairs["source"].astype(str), pairs["target"].astype(str)),
-        }
-    )
-    per_pair = undirected.groupby(["a", "b"]).size()
+    codes = community_codes(community)
+    source, target = distinct_pairs(codes.source, codes.target)  # directed pairs
+    undirected = len(distinct_pairs(np.minimum(source, target), np.maximum(source, target))[0])
+    both_ways = len(source) - undirected  # an undirected pair is 1 or 2 directed ones
     return {
         "contributions": n,
         "responded_share": float(responded.mean()) if n else float("nan"),
@@ -190,7 +194,5 @@ def community_health(community: Community, *, horizon: str | pd.Timedelta = "24h
         "mean_people_reached": (
             float(cascades["reach"].to_numpy()[known].mean()) if n else float("nan")
         ),
-        "reciprocated_pairs_share": (
-            float((per_pair == 2).mean()) if len(per_pair) else float("nan")
-        ),
+        "reciprocated_pairs_share": (float(both_ways / undirected) if undirected else float("nan")),
     }

@@ -18,7 +18,7 @@ import pandas as pd
 
 from influence.analysis import Analysis
 from influence.report.curves import COMMUNITY, CURVE_HOURS, monthly_activity, propagation_curves
-from influence.report.i18n import language, segment_name, use_language
+from influence.report.i18n import language, reasons_text, segment_name, use_language
 from influence.report.i18n import translate as _t
 from influence.report.inequality import lorenz_curve
 from influence.report.plots import SEGMENT_COLOURS, bar_chart_svg, line_chart_svg, quadrant_svg
@@ -187,7 +187,7 @@ def _members_table(analysis: Analysis, segment: str, limit: int, seen: pd.DataFr
             f"<td class='n' data-v='{_num(row['messages'], 0).replace(',', '')}'>"
             f"{_num(row['messages'], 0)}</td>"
             f"<td class='n'>{_date(first)}</td><td class='n'>{_date(last)}</td>"
-            f"<td>{_e(row['reasons'])}</td></tr>"
+            f"<td>{_e(reasons_text(row['reasons']))}</td></tr>"
         )
     more = int((users["segment"].astype(str) == segment).sum()) - len(chosen)
     tail = (
@@ -227,42 +227,48 @@ def _hours_label(hours: float) -> str:
     if hours < 24:
         return f"{hours:g} h"
     days = hours / 24
-    return "1 week" if days == 7 else f"{days:g} d"
+    return _t("1 week") if days == 7 else _t("{count} d").format(count=f"{days:g}")
 
 
 def _curves_section(analysis: Analysis, limit: int = 5) -> str:
     users = analysis.users
     segment = users["segment"].astype(str)
     leaders = users.loc[segment == "true_influencer"].head(limit)
-    who = "true influencers"
+    who = _t("true influencers")
     if leaders.empty:
         leaders = users.loc[segment != "inactive"].head(limit)
-        who = "most influential members"
+        who = _t("most influential members")
     curves = propagation_curves(analysis.community, leaders.index.astype(str))
     hours = curves.index.to_numpy()
     series = {}
     for uid, row in leaders.iterrows():
         name = row["display_name"] if isinstance(row["display_name"], str) else str(uid)
         series[name if name not in series else f"{name} ({uid})"] = (hours, curves[str(uid)])
-    series["community average"] = (hours, curves[COMMUNITY])
+    average = _t("community average")
+    series[average] = (hours, curves[COMMUNITY])
     ticks = [(h, _hours_label(h)) for h in CURVE_HOURS if h in (0.25, 1, 4, 24, 72, 168)]
     chart = line_chart_svg(
         series,
         chart_id="propagation",
-        x_label="time after a contribution (log scale)",
-        y_label="people reached per contribution",
+        x_label=_t("time after a contribution (log scale)"),
+        y_label=_t("people reached per contribution"),
         x_ticks=ticks,
         log_x=True,
-        dashed=["community average"],
+        dashed=[average],
     )
     day = curves.loc[24.0] if 24.0 in curves.index else curves.iloc[-1]
     return (
         f"<h2 id='propagation-curves'>{_t('How far and how fast contributions travel')}</h2>"
-        f"<p class='note'>For the top {len(leaders)} {who}: the average number of distinct "
-        "other people who joined the reply cascade under one of their contributions, as "
-        "time goes by (replies, replies to replies, ...). The dashed line is the average "
-        f"contribution of the community ({_num(day[COMMUNITY], 2)} people after a day). "
-        "A steep early rise is Wu's speed of propagation.</p>" + chart
+        "<p class='note'>"
+        + _t(
+            "For the top {count} {who}: the average number of distinct other people who "
+            "joined the reply cascade under one of their contributions, as time goes by "
+            "(replies, replies to replies, ...). The dashed line is the average contribution "
+            "of the community ({people} people after a day). A steep early rise is Wu's "
+            "speed of propagation."
+        ).format(count=len(leaders), who=who, people=_num(day[COMMUNITY], 2))
+        + "</p>"
+        + chart
     )
 
 
@@ -272,39 +278,49 @@ def _inequality_section(analysis: Analysis, summary: dict) -> str:
     if len(curve) > 401:  # a few hundred points draw the same curve
         keep = np.unique(np.linspace(0, len(curve) - 1, 401).round().astype(int))
         curve = curve.iloc[keep]
+    equality = _t("perfect equality")
     chart = line_chart_svg(
         {
-            "actual": (curve["population_share"], curve["content_share"]),
-            "perfect equality": ([0, 1], [0, 1]),
+            _t("actual"): (curve["population_share"], curve["content_share"]),
+            equality: ([0, 1], [0, 1]),
         },
         chart_id="lorenz",
-        x_label="share of active members, least active first",
-        y_label="share of messages",
+        x_label=_t("share of active members, least active first"),
+        y_label=_t("share of messages"),
         x_ticks=[(v, f"{v:.0%}") for v in (0, 0.25, 0.5, 0.75, 1)],
         y_max=1.0,
-        dashed=["perfect equality"],
+        dashed=[equality],
         height=340,
     )
+    top_members = stats["top_members"]
     figures = "".join(
         f"<div class='figure'><b>{value}</b><span>{label}</span></div>"
         for value, label in (
             (
                 _pct(stats["top_content_share"]),
-                f"of messages by the top {stats['top_share']:.0%} "
-                f"({stats['top_members']} member{'' if stats['top_members'] == 1 else 's'})",
+                _t(
+                    "of messages by the top {share} ({count} member)"
+                    if top_members == 1
+                    else "of messages by the top {share} ({count} members)"
+                ).format(share=f"{stats['top_share']:.0%}", count=top_members),
             ),
-            (_pct(stats["top_1_percent_content_share"]), "of messages by the top 1%"),
-            (_num(stats["gini"], 2), "Gini coefficient (0 equal, 1 one voice)"),
-            (_num(stats["median_messages"], 1), "messages by the median active member"),
+            (_pct(stats["top_1_percent_content_share"]), _t("of messages by the top 1%")),
+            (_num(stats["gini"], 2), _t("Gini coefficient (0 equal, 1 one voice)")),
+            (_num(stats["median_messages"], 1), _t("messages by the median active member")),
         )
     )
     return (
         f"<h2 id='inequality'>{_t('Participation inequality')}</h2>"
         f"<div class='figures'>{figures}</div>"
-        "<p class='note'>The Lorenz curve of messages per active member: the further it "
-        "sags below the diagonal, the more the content comes from a few people. Most "
-        "communities follow a steep curve (the 90-9-1 rule); a community that depends "
-        "on a handful of voices is fragile.</p>" + chart
+        "<p class='note'>"
+        + _t(
+            "The Lorenz curve of messages per active member: the further it sags below the "
+            "diagonal, the more the content comes from a few people. Most communities follow "
+            "a steep curve (the 90-9-1 rule); a community that depends on a handful of "
+            "voices is fragile."
+        )
+        + "</p>"
+        + chart
     )
 
 
@@ -318,29 +334,35 @@ def _health_section(analysis: Analysis, summary: dict) -> str:
     elif minutes < 48 * 60:
         delay = f"{minutes / 60:.1f} h"
     else:
-        delay = f"{minutes / 1440:.1f} days"
+        delay = _t("{count} days").format(count=f"{minutes / 1440:.1f}")
     horizon = _duration(analysis.parameters.get("horizon", "24h"))
     figures = "".join(
         f"<div class='figure'><b>{value}</b><span>{_e(label)}</span></div>"
         for value, label in (
-            (_pct(health["responded_share"]), "of contributions got a response"),
-            (_pct(health["responded_within_horizon_share"]), f"got one within {horizon}"),
-            (delay, "median time to the first response"),
+            (_pct(health["responded_share"]), _t("of contributions got a response")),
+            (
+                _pct(health["responded_within_horizon_share"]),
+                _t("got one within {horizon}").format(horizon=horizon),
+            ),
+            (delay, _t("median time to the first response")),
             (
                 _num(health["mean_people_reached"], 2),
-                f"people reached per contribution in {horizon}",
+                _t("people reached per contribution in {horizon}").format(horizon=horizon),
             ),
-            (_pct(health["reciprocated_pairs_share"]), "of member pairs interact both ways"),
+            (
+                _pct(health["reciprocated_pairs_share"]),
+                _t("of member pairs interact both ways"),
+            ),
         )
     )
     activity = monthly_activity(analysis.community.messages)
     chart = ""
     if len(activity) > 1:
-        chart = "<h3>Active members per month</h3>" + bar_chart_svg(
+        chart = f"<h3>{_t('Active members per month')}</h3>" + bar_chart_svg(
             list(activity.index),
             activity["active_members"].to_numpy(),
             chart_id="activity",
-            y_label="active members",
+            y_label=_t("active members"),
         )
     return (
         f"<h2 id='health'>{_t('Community health')}</h2><div class='figures'>{figures}</div>{chart}"
@@ -348,44 +370,65 @@ def _health_section(analysis: Analysis, summary: dict) -> str:
 
 
 def _read_stats(summary: dict) -> str:
+    # table names and drop reasons are identifiers (as in summary.json): shown as code
     rows = "".join(
-        f"<tr><td>{_e(e['source'])}</td><td>{_e(e['table'])}</td>"
+        f"<tr><td>{_e(e['source'])}</td><td><code>{_e(e['table'])}</code></td>"
         f"<td class='n' data-v='{e['read']}'>{e['read']:,}</td>"
         f"<td class='n' data-v='{e['kept']}'>{e['kept']:,}</td><td>"
-        + (_e(", ".join(f"{r}: {n:,}" for r, n in e["dropped"].items())) or "none")
+        + (", ".join(f"<code>{_e(r)}</code>: {n:,}" for r, n in e["dropped"].items()) or _t("none"))
         + "</td></tr>"
         for e in summary["read_stats"]["entries"]
     )
+    # the readers' notes are diagnostics written in English
     notes = "".join(f"<li>{_e(n)}</li>" for n in summary["read_stats"]["notes"])
+    if notes and language() != "en":
+        notes = (
+            f"<p class='note'>{_t('Notes on the input (in English):')}</p>"
+            f"<ul class='note' lang='en'>{notes}</ul>"
+        )
+    elif notes:
+        notes = f"<ul class='note'>{notes}</ul>"
     return (
-        "<div class='wrap'><table class='sortable'><thead><tr><th>source</th><th>table</th>"
-        "<th class='n'>read</th><th class='n'>kept</th><th>dropped (why)</th></tr></thead>"
-        f"<tbody>{rows}</tbody></table></div>" + (f"<ul class='note'>{notes}</ul>" if notes else "")
+        f"<div class='wrap'><table class='sortable'><thead><tr><th>{_t('source')}</th>"
+        f"<th>{_t('table')}</th><th class='n'>{_t('read')}</th><th class='n'>{_t('kept')}</th>"
+        f"<th>{_t('dropped (why)')}</th></tr></thead>"
+        f"<tbody>{rows}</tbody></table></div>{notes}"
     )
 
 
 def _parameters(analysis: Analysis, summary: dict) -> str:
     p = analysis.parameters
+    # the axes in words; their metrics are users.csv columns, shown as code
     thresholds = ", ".join(
-        f"{_e(k.removesuffix('_score').replace('_', ' '))} ≥ {float(v):.3f}"
+        f"{_e(_t(k.removesuffix('_score').replace('_', ' ')))} ≥ {float(v):.3f}"
         for k, v in analysis.thresholds.items()
         if k in ("talkative_score", "listened_to_score")
     )
     weights = "; ".join(
-        f"{_e(axis)}: " + ", ".join(f"{_e(m)} {float(w):.2f}" for m, w in values.items())
+        f"{_e(_t(str(axis).replace('_', ' ')))}: "
+        + ", ".join(f"<code>{_e(m)}</code> {float(w):.2f}" for m, w in values.items())
         for axis, values in analysis.weights.items()
         if isinstance(values, dict)
     )
     window = ""
     if p.get("since") or p.get("until"):
-        window = f"<li>window: {_e(p.get('since') or '…')} to {_e(p.get('until') or '…')}</li>"
+        window = "<li>{}</li>".format(
+            _t("window: {since} to {until}").format(
+                since=_e(p.get("since") or "…"), until=_e(p.get("until") or "…")
+            )
+        )
     versions = summary.get("versions", {})
+    segments = _t(
+        "segments: top {share} of active members on each axis, at least {messages} messages; "
+        "thresholds {thresholds}"
+    ).format(
+        share=f"{float(p['top_share']):.0%}", messages=_e(p["min_messages"]), thresholds=thresholds
+    )
+    horizon = _t("cascade horizon: {horizon}").format(horizon=_duration(p.get("horizon")))
     return (
         f"<h2 id='parameters'>{_t('How this was computed')}</h2><ul class='note'>"
-        f"{window}<li>cascade horizon: {_duration(p.get('horizon'))}</li>"
-        f"<li>segments: top {float(p['top_share']):.0%} of active members on each axis, at "
-        f"least {_e(p['min_messages'])} messages; thresholds {thresholds}</li>"
-        f"<li>weights (normalised) — {weights}</li>"
+        f"{window}<li>{horizon}</li><li>{segments}</li>"
+        f"<li>{_t('weights (normalised) — {weights}').format(weights=weights)}</li>"
         f"<li>influence {_e(versions.get('influence', ''))}, pandas "
         f"{_e(versions.get('pandas', ''))}, Python {_e(versions.get('python', ''))}</li></ul>"
     )
@@ -403,7 +446,9 @@ def _span(messages: pd.DataFrame) -> str:
     if messages.empty:
         return ""
     times = messages["created_at"]
-    return f", {times.min():%Y-%m-%d} to {times.max():%Y-%m-%d}"
+    return _t(", {start} to {end}").format(
+        start=f"{times.min():%Y-%m-%d}", end=f"{times.max():%Y-%m-%d}"
+    )
 
 
 def render_report(analysis: Analysis, summary: dict, *, lang: str | None = None) -> str:
@@ -465,6 +510,26 @@ def render_report(analysis: Analysis, summary: dict, *, lang: str | None = None)
             ("read", _t("What was read")),
         )
     )
+    subtitle = _t(
+        "{platform}: {messages} messages, {interactions} interactions, {active} active of "
+        "{users} members{span}."
+    ).format(
+        platform=_e(community.platform),
+        messages=f"{c['messages']:,}",
+        interactions=f"{c['interactions']:,}",
+        active=f"{c['active_users']:,}",
+        users=f"{c['users']:,}",
+        span=_e(_span(community.messages)),
+    )
+    chart_note = _t(
+        "Each dot is an active member; hover a dot for the name, or a table row below to find "
+        "the member on the chart. Dashed lines are the thresholds (top {share} of active members "
+        "on each axis, at least {messages} messages). True influencers (top right) are both "
+        "listened to and talkative; names are the top of each segment."
+    ).format(
+        share=f"{analysis.parameters['top_share']:.0%}",
+        messages=analysis.parameters["min_messages"],
+    )
     return (
         f"<!DOCTYPE html><html lang='{language()}'><head><meta charset='utf-8'>"
         f"<meta http-equiv='Content-Security-Policy' content=\"{_CSP}\">"
@@ -472,17 +537,10 @@ def render_report(analysis: Analysis, summary: dict, *, lang: str | None = None)
         "<meta name='generator' content='influence'>"
         f"<title>{_e(title)}</title><style>{_CSS}</style></head><body>"
         f"<nav>{nav}</nav><main>"
-        f"<h1>{_e(title)}</h1><p class='sub'>{_e(community.platform)}: "
-        f"{c['messages']:,} messages, {c['interactions']:,} interactions, "
-        f"{c['active_users']:,} active of {c['users']:,} members"
-        f"{_e(_span(community.messages))}.</p><div class='cards'>{_cards(counts)}</div>"
+        f"<h1>{_e(title)}</h1><p class='sub'>{subtitle}</p>"
+        f"<div class='cards'>{_cards(counts)}</div>"
         f"<h2 id='quadrant-section'>{_t('Listened to against talkative')}</h2>"
-        "<p class='note'>Each dot is an active member; hover a dot for the name, or a "
-        "table row below to find the member on the chart. Dashed lines are the "
-        f"thresholds (top {analysis.parameters['top_share']:.0%} of active members on each "
-        f"axis, at least {analysis.parameters['min_messages']} messages). True influencers "
-        "(top right) are both listened to and talkative; names are the top of each "
-        "segment.</p>"
+        f"<p class='note'>{chart_note}</p>"
         f"{quadrant_svg(analysis.users, analysis.thresholds)}{sections}"
         f"{_curves_section(analysis)}{_inequality_section(analysis, summary)}"
         f"{_health_section(analysis, summary)}"

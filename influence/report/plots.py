@@ -14,6 +14,8 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 import pandas as pd
 
+from influence.report.i18n import segment_name, translate
+
 __all__ = ["SEGMENT_COLOURS", "bar_chart_svg", "line_chart_svg", "quadrant_svg"]
 
 #: Colour of each segment, shared by every chart and table of the report.
@@ -25,15 +27,10 @@ SEGMENT_COLOURS = {
     "inactive": "#c8ccd4",
 }
 
+_QUADRANT_LABEL = "listened-to score against talkative score, one dot per active member"
+
 #: Colours of the lines of a line chart, in order (then the last is reused).
 LINE_COLOURS = ("#c0392b", "#00798c", "#d68910", "#6c3483", "#1e8449", "#2e4053", "#a04000")
-
-_SEGMENT_TITLES = {
-    "true_influencer": "true influencer",
-    "listened_to": "listened to",
-    "talkative": "talkative",
-    "member": "member",
-}
 
 
 def _e(value) -> str:
@@ -134,7 +131,7 @@ def quadrant_svg(
     parts = [
         f'<svg id="quadrant" class="chart" xmlns="http://www.w3.org/2000/svg" '
         f'viewBox="0 0 {width} {height}" width="{width}" height="{height}" role="img" '
-        'aria-label="listened-to score against talkative score, one dot per active member">',
+        f'aria-label="{_e(translate(_QUADRANT_LABEL))}">',
         f'<rect x="{pad_l}" y="{pad_t}" width="{inner_w}" height="{inner_h}" fill="#fbfbfc" '
         'stroke="#c9ccd2"/>',
     ]
@@ -164,6 +161,7 @@ def quadrant_svg(
             f'y2="{y(l_thr):.1f}" stroke="#7f8591" stroke-dasharray="5 4"/>'
         )
     parts.append('<g class="dots">')
+    tip_template = translate("{name} ({segment}): talkative {talkative}, listened to {listened}")
     for name in ("member", "talkative", "listened_to", "true_influencer"):
         chosen = shown.loc[shown["segment"].astype(str) == name]
         xs, ys = x(chosen["talkative_score"]), y(chosen["listened_to_score"])
@@ -179,8 +177,12 @@ def quadrant_svg(
             chosen["listened_to_score"],
             strict=True,
         ):
-            tip = f"{_label(uid, who)} ({_SEGMENT_TITLES[name]}): talkative {t:.2f}, "
-            tip += f"listened to {lt:.2f}"
+            tip = tip_template.format(
+                name=_label(uid, who),
+                segment=segment_name(name, one=True),
+                talkative=f"{t:.2f}",
+                listened=f"{lt:.2f}",
+            )
             parts.append(
                 f'<circle cx="{cx:.1f}" cy="{cy:.1f}" r="{radius}" fill="{colour}" '
                 f'fill-opacity="0.72" data-user="{_e(uid)}"><title>{_e(tip)}</title></circle>'
@@ -209,24 +211,33 @@ def quadrant_svg(
         )
     parts.append("</g>")
     corner = 'class="corner" fill-opacity="0.9"'
+
+    def group(segment: str) -> str:  # "true influencers", "listened to", ... in lower case
+        name = segment_name(segment)
+        return _e(name[:1].lower() + name[1:])
+
     parts += [
         f'<text x="{pad_l + inner_w - 6}" y="{pad_t + 16}" text-anchor="end" {corner} '
-        f'fill="{SEGMENT_COLOURS["true_influencer"]}">true influencers</text>',
+        f'fill="{SEGMENT_COLOURS["true_influencer"]}">{group("true_influencer")}</text>',
         f'<text x="{pad_l + 6}" y="{pad_t + 16}" {corner} '
-        f'fill="{SEGMENT_COLOURS["listened_to"]}">listened to</text>',
+        f'fill="{SEGMENT_COLOURS["listened_to"]}">{group("listened_to")}</text>',
         f'<text x="{pad_l + inner_w - 6}" y="{pad_t + inner_h - 8}" text-anchor="end" '
-        f'{corner} fill="{SEGMENT_COLOURS["talkative"]}">talkative</text>',
+        f'{corner} fill="{SEGMENT_COLOURS["talkative"]}">{group("talkative")}</text>',
         f'<text x="{pad_l + 6}" y="{pad_t + inner_h - 8}" {corner} '
-        f'fill="{SEGMENT_COLOURS["member"]}">members</text>',
+        f'fill="{SEGMENT_COLOURS["member"]}">{group("member")}</text>',
         f'<text x="{pad_l + inner_w / 2:.0f}" y="{height - 10}" text-anchor="middle" '
-        'class="axis">talkative score →</text>',
+        f'class="axis">{_e(translate("talkative score"))} →</text>',
         f'<text x="16" y="{pad_t + inner_h / 2:.0f}" text-anchor="middle" class="axis" '
-        f'transform="rotate(-90 16 {pad_t + inner_h / 2:.0f})">listened-to score →</text>',
+        f'transform="rotate(-90 16 {pad_t + inner_h / 2:.0f})">'
+        f"{_e(translate('listened-to score'))} →</text>",
     ]
     if len(shown) < len(active):
+        drawn = translate("{shown} of {active} active members drawn").format(
+            shown=len(shown), active=len(active)
+        )
         parts.append(
             f'<text x="{pad_l + inner_w}" y="{height - 10}" text-anchor="end" class="tick">'
-            f"{len(shown)} of {len(active)} active members drawn</text>"
+            f"{_e(drawn)}</text>"
         )
     parts.append("</svg>")
     return "".join(parts)
@@ -319,7 +330,7 @@ def line_chart_svg(
     parts = [
         f'<svg id="{_e(chart_id)}" class="chart" xmlns="http://www.w3.org/2000/svg" '
         f'viewBox="0 0 {width} {height}" width="{width}" height="{height}" role="img" '
-        f'aria-label="{_e(y_label)} against {_e(x_label)}">',
+        f'aria-label="{_e(translate("{y} against {x}").format(y=y_label, x=x_label))}">',
         f'<rect x="{pad_l}" y="{pad_t}" width="{inner_w}" height="{inner_h}" fill="#fbfbfc" '
         'stroke="#c9ccd2"/>',
     ]

@@ -7,6 +7,7 @@ Presentation only: the columns come from :mod:`influence.engagement` and
 from __future__ import annotations
 
 import html
+import re
 
 import numpy as np
 import pandas as pd
@@ -100,7 +101,9 @@ def value_matrix_svg(users: pd.DataFrame, report: dict, *, width: int = 820, hei
             chosen.index, chosen["economic_value"], chosen["influence_score"], names, strict=True
         ):
             label = name if isinstance(name, str) and name.strip() else uid
-            tip = f"{label} ({quadrant_name(quadrant)}): {_f(value)}, influence {_f(score)}"
+            tip = translate("{label} ({quadrant}): {value}, influence {score}").format(
+                label=label, quadrant=quadrant_name(quadrant), value=_f(value), score=_f(score)
+            )
             parts.append(
                 f'<circle cx="{x(value):.1f}" cy="{y(score):.1f}" r="4" fill="{colour}" '
                 f'fill-opacity="0.75" data-user="{_e(uid)}"><title>{_e(tip)}</title></circle>'
@@ -143,7 +146,7 @@ def engagement_section(users: pd.DataFrame, parameters: dict) -> str:
         for c in columns
     )
     notes = (parameters.get("engagement") or {}).get("notes") or []
-    why = "".join(f"<li>{_e(n)}</li>" for n in notes)
+    why = "".join(f"<li>{_e(_note(n))}</li>" for n in notes)
     rows = "".join(
         f"<tr data-user='{_e(uid)}'><td>{_e(row.get('display_name')) or _e(uid)}</td>"
         + "".join(f"<td class='n' data-v='{_f(row[c], 6)}'>{_f(row[c])}</td>" for c in columns)
@@ -159,6 +162,16 @@ def engagement_section(users: pd.DataFrame, parameters: dict) -> str:
         f"<th>{_e(translate('member'))}</th>{head}</tr></thead><tbody>{rows}</tbody>"
         "</table></div>"
     )
+
+
+def _note(text: str) -> str:
+    """An engagement note (from :func:`influence.engagement.compute_engagement`) translated."""
+    missing = re.fullmatch(r"intimacy needs the packages (.+): (pip install .+)", text)
+    if missing:
+        return translate("intimacy needs the packages {packages}: {command}").format(
+            packages=missing.group(1), command=missing.group(2)
+        )
+    return translate(text)
 
 
 def value_section(users: pd.DataFrame, parameters: dict) -> str:

@@ -105,6 +105,7 @@ def read(
     on_error: str = "raise",
     mapping: Mapping[str, str] | None = None,
     brand: Iterable[str] | None = None,
+    sentiment: bool = True,
 ) -> Community:
     """Read a community dump into a :class:`~influence.community.Community`.
 
@@ -131,6 +132,10 @@ def read(
         a keyword occurs (whole words, case ignored; missing without keywords).
         Without the ``engagement`` extra the three columns are absent and
         ``read_stats.notes`` says so.
+    sentiment : bool, default True
+        ``False`` skips that scoring (the slowest part of reading text): the
+        three columns are absent, ``read_stats.notes`` says so, and intimacy is
+        empty in the analysis. For huge dumps when the four I's are not needed.
 
     Returns
     -------
@@ -153,7 +158,7 @@ def read(
     name = "auto" if format is None else format
     if name in ("auto", *_REGISTRY) and archive_kind(path) is not None:
         # extract safely, then read the contents with the same options (see _archive)
-        options = {"on_error": on_error, "mapping": mapping, "brand": brand}
+        options = {"on_error": on_error, "mapping": mapping, "brand": brand, "sentiment": sentiment}
         return read_archive(path, lambda inner: read(inner, format, **options))
     if name == "auto":
         name = detect_format(path)
@@ -173,4 +178,6 @@ def read(
         options["mapping"] = dict(mapping)
     if brand is not None:
         options["brand"] = [brand] if isinstance(brand, str) else list(brand)
+    if not sentiment:
+        options["sentiment"] = False
     return _REGISTRY[name].reader(path, **options)

@@ -26,11 +26,15 @@ import lzma
 import re
 import warnings
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 from pathlib import Path
 from typing import IO, Any, Literal
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 from scipy.sparse import coo_array
 from scipy.sparse.csgraph import connected_components
 
@@ -48,6 +52,7 @@ __all__ = [
     "LINE",
     "LINK_COLUMNS",
     "SENTIMENT_COLUMNS",
+    "SENTIMENT_OFF_NOTE",
     "SKIPPED_REASONS",
     "TEXT",
     "JsonStream",
@@ -62,15 +67,20 @@ __all__ = [
     "head",
     "iter_json_array",
     "iter_ndjson",
+    "list_files",
     "load_json",
     "located",
     "normalize_ids",
     "open_binary",
     "parse_timestamps",
+    "record_messages",
+    "repeated_ids",
     "score_texts",
     "screen",
     "thread_roots",
+    "user_links",
     "warn_skipped",
+    "watch_reading",
 ]
 
 OnError = Literal["raise", "skip"]
@@ -101,8 +111,101 @@ def check_on_error(on_error: str) -> OnError:
     return on_error  # type: ignore[return-value]
 
 
+#: Who :func:`watch_reading` tells about the bytes read; None (the default): no one,
+#: and :func:`open_binary` opens files with no counting layer at all.
+_READ_LISTENER: ContextVar[Callable[[str, int, int], None] | None] = ContextVar(
+    "influence_read_listener", default=None
+)
+
+
+@contextmanager
+def watch_reading(listener: Callable[[str, int, int], None]) -> Iterator[None]:
+    """Tell ``listener`` how far the files opened by :func:`open_binary` have been read.
+
+    While the block runs, every file that :func:`open_binary` opens reports,
+    once per chunk of about 64 KiB pulled from the disk (never per row),
+    ``listener(path, consumed, size)``: the bytes of the file on disk read so
+    far (of the *compressed* file for ``.gz``, ``.bz2``, ``.xz``, ``.zst``, so
+    that ``consumed / size`` is the share done) and its size. ``consumed``
+    never goes down for one opening of a file; a file opened twice (sniffed,
+    then read) starts again from 0. Outside the block nothing is counted.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> path = Path(tempfile.mkdtemp()) / "x.txt"
+    >>> _ = path.write_bytes(b"a\\n" * 100_000)
+    >>> seen = []
+    >>> with watch_reading(lambda name, consumed, size: seen.append((consumed, size))):
+    ...     with open_binary(path) as stream:
+    ...         lines = sum(1 for _ in stream)
+    >>> lines, seen[-1], len(seen) > 1
+    (100000, (200000, 200000), True)
+    """
+    token = _READ_LISTENER.set(listener)
+    try:
+        yield
+    finally:
+        _READ_LISTENER.reset(token)
+
+
+class _Counted(io.RawIOBase):
+    """A raw file that tells a listener how far it has been read (see :func:`watch_reading`)."""
+
+    def __init__(self, path: Path, listener: Callable[[str, int, int], None]) -> None:
+        super().__init__()
+        self._raw = io.FileIO(path, "rb")
+        self.name = str(path)
+        self._size = path.stat().st_size
+        self._listener = listener
+        self._high = 0
+
+    def readable(self) -> bool:
+        return True
+
+    def seekable(self) -> bool:
+        return self._raw.seekable()
+
+    def seek(self, offset: int, whence: int = io.SEEK_SET) -> int:
+        return self._raw.seek(offset, whence)
+
+    def tell(self) -> int:
+        return self._raw.tell()
+
+    def readinto(self, buffer) -> int:
+        count = self._raw.readinto(buffer)
+        if count:
+            position = self._raw.tell()
+            if position > self._high:
+                self._high = position
+                self._listener(self.name, position, self._size)
+        return count
+
+    def close(self) -> None:
+        if not self.closed:
+            self._raw.close()
+        super().close()
+
+
+def _closing(stream: IO[bytes], inner: IO[bytes]) -> IO[bytes]:
+    """``stream``, closing ``inner`` too when closed (gzip, bz2 and lzma leave the file
+    object they are given open)."""
+    close = stream.close
+
+    def close_both() -> None:
+        try:
+            close()
+        finally:
+            inner.close()
+
+    stream.close = close_both  # type: ignore[method-assign]
+    return stream
+
+
 def open_binary(path: str | Path) -> IO[bytes]:
     """Open a file for binary reading, decompressing ``.gz``, ``.bz2``, ``.xz`` and ``.zst``.
+
+    Inside :func:`watch_reading`, the file reports how far it has been read.
 
     Raises
     ------
@@ -111,7 +214,13 @@ def open_binary(path: str | Path) -> IO[bytes]:
     """
     path = Path(path)
     suffix = path.suffix.lower()
+    listener = _READ_LISTENER.get()
     try:
+        if listener is not None:
+            counted = io.BufferedReader(_Counted(path, listener), 1 << 16)
+            if suffix in _COMPRESSED:
+                return _closing(_COMPRESSED[suffix](counted, "rb"), counted)
+            return _open_zstd(path, counted) if suffix == ".zst" else counted
         if suffix in _COMPRESSED:
             return _COMPRESSED[suffix](path, "rb")
         if suffix == ".zst":
@@ -121,7 +230,7 @@ def open_binary(path: str | Path) -> IO[bytes]:
         raise SourceError(f"file must be readable ({err.strerror or err})", path=str(path)) from err
 
 
-def _open_zstd(path: Path) -> IO[bytes]:
+def _open_zstd(path: Path, raw: IO[bytes] | None = None) -> IO[bytes]:
     try:
         import zstandard
     except ImportError as err:  # pragma: no cover - depends on the environment
@@ -131,7 +240,8 @@ def _open_zstd(path: Path) -> IO[bytes]:
             path=str(path),
         ) from err
     decompressor = zstandard.ZstdDecompressor(max_window_size=2**31)
-    return io.BufferedReader(_ZstdFrames(open(path, "rb"), decompressor, path), 1 << 20)
+    raw = open(path, "rb") if raw is None else raw
+    return io.BufferedReader(_ZstdFrames(raw, decompressor, path), 1 << 20)
 
 
 class _ZstdFrames(io.RawIOBase):
@@ -306,6 +416,96 @@ def parse_timestamps(
     return out
 
 
+def arrow_strings(values) -> pa.Array:
+    """Ids as one Arrow ``large_string`` array (no Python string per value)."""
+    if isinstance(values, pa.Array):
+        return values.cast(pa.large_string())
+    if not isinstance(values, (pd.Series, pd.Index, pd.api.extensions.ExtensionArray)):
+        values = pd.array(values, dtype=STRING)
+    elif not isinstance(values.dtype, pd.StringDtype) or values.dtype.storage != "pyarrow":
+        values = pd.array(values, dtype=STRING)
+    arrow = pa.chunked_array(pa.array(values.array if hasattr(values, "array") else values))
+    return arrow.cast(pa.large_string()).combine_chunks()
+
+
+def id_positions(keys, ids) -> np.ndarray:
+    """Position of each key among ``ids``, -1 where absent (``Index.get_indexer``).
+
+    Hashes the ids in Arrow, several times faster than a pandas ``Index`` of
+    Python strings and without one. A repeated id gives its first position
+    (pandas would refuse it); a missing id matches a missing key, as in pandas.
+
+    Examples
+    --------
+    >>> id_positions(pd.Series(["b", "x", None]), pd.Series(["a", "b"])).tolist()
+    [1, -1, -1]
+    """
+    keys, ids = arrow_strings(keys), arrow_strings(ids)
+    numbers = _integer_ids(keys), _integer_ids(ids)
+    if numbers[0] is not None and numbers[1] is not None:  # hashing integers is cheaper
+        keys, ids = numbers
+    found = pc.index_in(keys, value_set=ids)
+    return found.fill_null(-1).to_numpy().astype(np.intp, copy=False)
+
+
+def _integer_ids(values: pa.Array) -> pa.Array | None:
+    """The ids as int64 when each is an integer written plainly (``"17"``, not ``"017"``)."""
+    try:
+        numbers = values.cast(pa.int64())
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        return None
+    same = pc.all(pc.equal(numbers.cast(pa.large_string()), values)).as_py()
+    return numbers if same is not False else None
+
+
+def positions_of(keys: Sequence, ids) -> list[np.ndarray]:
+    """:func:`id_positions` of several key columns among the same ids, in one pass.
+
+    Examples
+    --------
+    >>> [p.tolist() for p in positions_of([["b"], ["a", "z"]], pd.Series(["a", "b"]))]
+    [[1], [0, -1]]
+    """
+    arrays = [arrow_strings(values) for values in keys]
+    joined = id_positions(pa.concat_arrays(arrays), ids) if arrays else np.zeros(0, np.intp)
+    return np.split(joined, np.cumsum([len(array) for array in arrays])[:-1])
+
+
+def _sort_key(values: pd.Series) -> pa.Array:
+    """A column as Arrow values that sort as pandas sorts it (missing last)."""
+    if isinstance(values.dtype, pd.CategoricalDtype):  # by category order
+        codes = values.cat.codes.to_numpy()
+        return pa.array(codes, mask=codes < 0)
+    if isinstance(values.dtype, pd.StringDtype):
+        return arrow_strings(values)
+    if pd.api.types.is_float_dtype(values.dtype):
+        numbers = values.to_numpy(dtype="float64", na_value=np.nan)
+        return pa.array(numbers, mask=np.isnan(numbers))
+    return pa.chunked_array(pa.array(values)).combine_chunks()
+
+
+def sort_rows(frame: pd.DataFrame, columns: Sequence[str]) -> pd.DataFrame:
+    """``frame.sort_values(columns, kind="stable").reset_index(drop=True)``, sorted in Arrow.
+
+    Same order as pandas (strings by code point, categories by their order,
+    missing values last, ties in their original order), without turning
+    string columns into Python objects to sort them.
+
+    Examples
+    --------
+    >>> table = pd.DataFrame({"a": pd.array(["b", None, "a", "b"], dtype="string"),
+    ...     "b": [2, 1, 3, 1]})
+    >>> sort_rows(table, ["a", "b"])["b"].tolist()
+    [3, 1, 2, 1]
+    """
+    try:
+        keys = pa.table({str(n): _sort_key(frame[name]) for n, name in enumerate(columns)})
+    except (pa.ArrowInvalid, pa.ArrowTypeError, TypeError):  # mixed objects: pandas sorts them
+        return frame.sort_values(list(columns), kind="stable").reset_index(drop=True)
+    order = pc.sort_indices(keys, sort_keys=[(str(n), "ascending") for n in range(len(columns))])
+    return frame.take(order.to_numpy()).reset_index(drop=True)
+
+
 def _item(values, position: int):
     value = values.iloc[position] if isinstance(values, pd.Series) else values[position]
     return int(value) if isinstance(value, (np.integer, int)) else value
@@ -356,17 +556,30 @@ def build_interactions(
     >>> build_interactions(msgs)[["source", "target", "kind"]].to_dict("records")
     [{'source': 'bob', 'target': 'ann', 'kind': 'reply'}]
     """
-    ids = pd.Index(messages["message_id"].astype(STRING).to_numpy())
+    ids = messages["message_id"].astype(STRING)
     authors = messages["author_id"].astype(STRING).array
     threads = messages["thread_id"].astype(STRING).array
+    reply_columns = ["parent_id", "author_id", "created_at", "message_id", "thread_id"]
+    replies = messages.loc[messages["parent_id"].notna(), reply_columns]
+    keys = {"ids": ids, "parent": replies["parent_id"]}
+    if links is not None and len(links):
+        links = links.reindex(columns=list(LINK_COLUMNS))
+        for via in ("source_message_id", "target_message_id", "message_id"):
+            keys[via] = links[via].astype(STRING)
+    # every lookup in one pass over the ids; the ids themselves first, to see
+    # that none repeats (pandas refuses repeated ids, as it did before)
+    found = dict(zip(keys, positions_of(list(keys.values()), ids), strict=True))
+    if not np.array_equal(found["ids"], np.arange(len(ids))):
+        index = pd.Index(ids.to_numpy())
+        found = {
+            key: index.get_indexer(pd.Index(pd.array(k, dtype=STRING))) for key, k in keys.items()
+        }
 
-    def lookup(keys) -> tuple[np.ndarray, np.ndarray]:
-        """Position of each message id in ``messages`` and whether it was found."""
-        position = ids.get_indexer(pd.Index(pd.array(keys, dtype=STRING)))
-        return np.maximum(position, 0), position >= 0
+    def lookup(key: str) -> tuple[np.ndarray, np.ndarray]:
+        """Position of each message id of ``keys[key]`` in ``messages`` and whether it was found."""
+        return np.maximum(found[key], 0), found[key] >= 0
 
-    replies = messages.loc[messages["parent_id"].notna()]
-    parent_pos, parent_known = lookup(replies["parent_id"].array)
+    parent_pos, parent_known = lookup("parent")
     frames = [
         pd.DataFrame(
             {
@@ -383,23 +596,22 @@ def build_interactions(
         )
     ]
     if links is not None and len(links):
-        links = links.reindex(columns=list(LINK_COLUMNS))
         ends = {}
         known = np.ones(len(links), dtype=bool)
         for end, via in (("source", "source_message_id"), ("target", "target_message_id")):
             given = links[end].astype(STRING)
             use = given.isna().to_numpy() & links[via].notna().to_numpy()
-            position, found = lookup(links[via].astype(STRING).array)
-            known &= ~use | found
+            position, resolved_ok = lookup(via)
+            known &= ~use | resolved_ok
             resolved = (
                 authors.take(position) if len(ids) else pd.array([pd.NA] * len(links), dtype=STRING)
             )
             ends[end] = given.where(~use, pd.Series(resolved, index=given.index))
         message = links["message_id"].astype(STRING)
-        position, found = lookup(message.array)
+        position, on_message = lookup("message_id")
         thread = pd.Series(
             threads.take(position) if len(ids) else message.array, index=message.index
-        ).where(found)
+        ).where(on_message)
         frames.append(
             pd.DataFrame(
                 {
@@ -417,6 +629,7 @@ def build_interactions(
         )
     frames = [f for f in frames if len(f)] or frames[:1]
     candidates = pd.concat(frames, ignore_index=True)
+    del frames, replies  # the parts were copied into candidates
     for name in ("source", "target", "message_id", "thread_id"):
         candidates[name] = candidates[name].astype(STRING)
 
@@ -452,10 +665,10 @@ def build_interactions(
             },
         )
     out = candidates.loc[keep, list(INTERACTION_COLUMNS)]
+    del candidates  # before sorting: the two copies need not be in memory at once
     out["created_at"] = pd.to_datetime(out["created_at"], utc=True).astype(UTC)
     out["kind"] = out["kind"].astype("category")
-    out = out.sort_values(["created_at", "kind", "source", "target", "message_id"], kind="stable")
-    return out.reset_index(drop=True)
+    return sort_rows(out, ["created_at", "kind", "source", "target", "message_id"])
 
 
 def assemble(
@@ -479,8 +692,7 @@ def assemble(
     messages = messages.reindex(
         columns=list(MESSAGE_COLUMNS) + [c for c in messages.columns if c not in MESSAGE_COLUMNS]
     )
-    messages = messages.sort_values(["created_at", "message_id"], kind="stable")
-    messages = messages.reset_index(drop=True)
+    messages = sort_rows(messages, ["created_at", "message_id"])
     users = empty_users() if users is None else users
     known = pd.Index(users["user_id"].astype(STRING)) if users_authoritative else None
     interactions = build_interactions(messages, links, known_users=known, stats=stats)
@@ -497,7 +709,7 @@ def assemble(
         users = pd.concat([users, added], ignore_index=True)
         for name in flags:
             users[name] = users[name].astype("boolean").fillna(False).astype(bool)
-    users = users.sort_values("user_id", kind="stable").reset_index(drop=True)
+    users = sort_rows(users, ["user_id"])
     warn_skipped(stats)
     return Community(
         messages=messages,
@@ -953,6 +1165,27 @@ def first_json_value(path: str | Path) -> object:
     return None
 
 
+def list_files(folder: Path, suffixes: Sequence[str]) -> list[Path]:
+    """The files of ``folder`` whose names end with one of ``suffixes`` (any case), by name.
+
+    Hidden files (``.name``) and sub-folders are left out.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> folder = pathlib.Path(tempfile.mkdtemp())
+    >>> for name in ("b.JSON", "a.ndjson", ".c.json", "d.txt"):
+    ...     _ = (folder / name).write_text("{}")
+    >>> [p.name for p in list_files(folder, (".json", ".ndjson"))]
+    ['a.ndjson', 'b.JSON']
+    """
+    return [
+        p
+        for p in sorted(folder.iterdir())
+        if p.is_file() and not p.name.startswith(".") and p.name.lower().endswith(tuple(suffixes))
+    ]
+
+
 # ---------------------------------------------------------------------------
 # Screening records and counting what is dropped.
 # ---------------------------------------------------------------------------
@@ -1065,6 +1298,103 @@ def warn_skipped(stats: ReadStats) -> None:
         )
 
 
+def repeated_ids(
+    ids: pd.Series,
+    *,
+    bad: np.ndarray,
+    on_error: OnError,
+    sources: Sequence[str] | np.ndarray | str,
+    lines: Sequence | np.ndarray,
+    what: str = "id",
+) -> np.ndarray:
+    """Mark every row whose id an earlier row already has (rows marked ``bad`` are ignored).
+
+    Parameters
+    ----------
+    ids : Series
+        Message ids, in file order.
+    bad : ndarray of bool
+        Rows already dropped (an unparseable time): neither repeats nor originals.
+    on_error : {"raise", "skip"}
+        ``"raise"`` stops at the first repeat.
+    sources : str or sequence of str
+        The file of each row (or one file for all), for the error.
+    lines : sequence
+        The line (or ``record N``) of each row, for the error.
+    what : str
+        What the id is called in the error (``"tweet id"``).
+
+    Returns
+    -------
+    ndarray of bool
+        The repeats, to count as ``duplicate_id`` (see :func:`record_messages`).
+
+    Raises
+    ------
+    SourceError
+        ``<file>:<line>: <what> must be unique (got <id> again)``, with ``on_error="raise"``.
+
+    Examples
+    --------
+    >>> ids = pd.Series(["a", "b", "a", "b"])
+    >>> repeated_ids(ids, bad=np.array([False, True, False, False]), on_error="skip",
+    ...              sources="x.json", lines=[1, 2, 3, 4]).tolist()
+    [False, False, True, False]
+    >>> repeated_ids(ids, bad=np.zeros(4, bool), on_error="raise", sources="x.json",
+    ...              lines=[1, 2, 3, 4])
+    Traceback (most recent call last):
+    ...
+    influence.errors.SourceError: x.json:3: id must be unique (got a again)
+    """
+    bad = np.asarray(bad, dtype=bool)
+    repeated = np.zeros(len(ids), dtype=bool)
+    repeated[~bad] = ids[~bad].duplicated().to_numpy(bool)
+    if repeated.any() and on_error == "raise":
+        at = int(np.flatnonzero(repeated)[0])
+        raise SourceError(
+            f"{what} must be unique (got {ids.iloc[at]} again)",
+            path=str(sources if isinstance(sources, str) else sources[at]),
+            line=_item(lines, at),
+        )
+    return repeated
+
+
+def record_messages(
+    stats: ReadStats,
+    source: str,
+    *,
+    kept: int,
+    malformed: int,
+    duplicates: int,
+    first: str | None,
+    **other: int,
+) -> None:
+    """Count a file's messages in ``stats``, and note its first bad record.
+
+    ``read`` is ``kept`` plus every drop: ``malformed``, ``duplicate_id``
+    (``duplicates``) and the reader's ``other`` reasons (``more_comments_stub``
+    ...). ``first`` (``<file>:<line>: <message>``), when given, goes into a note
+    with the number of bad records (:data:`SKIPPED_REASONS`).
+
+    Examples
+    --------
+    >>> stats = ReadStats()
+    >>> record_messages(stats, "a.json", kept=3, malformed=1, duplicates=0,
+    ...                 first="a.json:2: id must be present (got missing)", not_conversation=2)
+    >>> stats.to_dict()["entries"][0]["read"], stats.notes[0]
+    (6, 'a.json: skipped 1 bad record(s); first: a.json:2: id must be present (got missing)')
+    """
+    stats.record(
+        source,
+        "messages",
+        read=kept + malformed + duplicates + sum(other.values()),
+        kept=kept,
+        dropped={"malformed": malformed, "duplicate_id": duplicates, **other},
+    )
+    if first is not None:
+        stats.note(f"{source}: skipped {malformed + duplicates} bad record(s); first: {first}")
+
+
 def got(values: pd.Series, position: int) -> str:
     """``'missing'`` or the repr of the value at ``position``, for error messages.
 
@@ -1095,11 +1425,19 @@ TEXT = "text"
 SENTIMENT_COLUMNS = ("sentiment", "language", "brand_mention")
 
 
+#: The read note when scoring was turned off (``sentiment=False``, ``--no-sentiment``).
+SENTIMENT_OFF_NOTE = (
+    "no sentiment, language or brand_mention column: text scoring was turned off "
+    "(--no-sentiment), so intimacy is empty"
+)
+
+
 def score_texts(
     messages: pd.DataFrame,
     *,
     stats: ReadStats,
     brand: Iterable[str] | None = None,
+    sentiment: bool = True,
 ) -> pd.DataFrame:
     """Replace the ``text`` column by ``sentiment``, ``language`` and ``brand_mention``.
 
@@ -1118,6 +1456,9 @@ def score_texts(
         Receives the note when the packages are missing.
     brand : iterable of str, optional
         Keywords for ``brand_mention`` (whole words, case ignored).
+    sentiment : bool, default True
+        ``False`` drops the texts unscored (``influence analyze --no-sentiment``):
+        no column is added and ``stats`` gets a note saying why intimacy is empty.
 
     Examples
     --------
@@ -1129,10 +1470,15 @@ def score_texts(
     ['message_id', 'sentiment', 'language', 'brand_mention']
     >>> [float(x) > 0 for x in scored["sentiment"]], scored["brand_mention"].tolist()
     ([True, False], [False, True])
+    >>> list(score_texts(messages, stats=stats, sentiment=False).columns)
+    ['message_id']
     """
     if TEXT not in messages.columns:
         return messages
     out = messages.drop(columns=[TEXT])
+    if not sentiment:
+        stats.note(SENTIMENT_OFF_NOTE)
+        return out
     brand = [brand] if isinstance(brand, str) else brand
     from influence.sentiment import missing_packages, score_sentiment
 
@@ -1152,6 +1498,90 @@ def score_texts(
 def empty_links() -> pd.DataFrame:
     """A links table (:data:`LINK_COLUMNS`) with no rows."""
     return pd.DataFrame({name: pd.Series([], dtype=object) for name in LINK_COLUMNS})
+
+
+def user_links(
+    messages: pd.DataFrame,
+    row: np.ndarray,
+    user: pd.Series,
+    *,
+    kind: str,
+    is_bot: np.ndarray,
+    stats: ReadStats,
+    source: str,
+    table: str,
+) -> tuple[pd.DataFrame, np.ndarray]:
+    """Links between the authors of messages and the users they list (mentions, reactions).
+
+    Parameters
+    ----------
+    messages : DataFrame
+        With ``message_id``, ``author_id`` and ``created_at``.
+    row : ndarray of int
+        For each listed user, the position of its message in ``messages``.
+    user : Series
+        The listed user ids (normalised; missing when the entry has none).
+    kind : {"mention", "kudos"}
+        ``mention``: author -> user; ``kudos`` (a reaction): user -> author.
+    is_bot : ndarray of bool
+        Entries naming a bot.
+    stats, source, table
+        ``stats`` gets ``table`` of ``source``: entries read, kept, and dropped
+        as ``bot``, ``no_user_id`` or ``repeated`` (the same user twice on one message).
+
+    Returns
+    -------
+    links : DataFrame
+        :data:`LINK_COLUMNS`, one row per message and distinct user.
+    kept : ndarray of int
+        Positions (in ``row``) of the entries kept, for the caller's other columns.
+
+    Examples
+    --------
+    >>> messages = pd.DataFrame({"message_id": ["m1", "m2"], "author_id": ["ann", "bob"],
+    ...     "created_at": pd.to_datetime([0, 60], unit="s", utc=True)})
+    >>> stats = ReadStats()
+    >>> links, kept = user_links(messages, np.array([0, 0, 1, 1]),
+    ...     pd.Series(["bob", "bob", None, "bot"]), kind="mention",
+    ...     is_bot=np.array([False, False, False, True]), stats=stats, source="c", table="mentions")
+    >>> links[["source", "target", "message_id"]].to_dict("records"), kept.tolist()
+    ([{'source': 'ann', 'target': 'bob', 'message_id': 'm1'}], [0])
+    >>> stats.to_dict()["entries"][0]["dropped"]
+    {'bot': 1, 'no_user_id': 1, 'repeated': 1}
+    """
+    total = len(row)
+    present = user.notna().to_numpy(bool)
+    is_bot = np.asarray(is_bot, dtype=bool) & present
+    pairs = pd.DataFrame({"row": np.asarray(row), "user": user.to_numpy()})
+    unique = pairs.loc[present & ~is_bot].drop_duplicates(["row", "user"])
+    if total:
+        stats.record(
+            source,
+            table,
+            read=total,
+            kept=len(unique),
+            dropped={
+                "bot": int(is_bot.sum()),
+                "no_user_id": total - int(present.sum()),
+                "repeated": int(present.sum()) - int(is_bot.sum()) - len(unique),
+            },
+        )
+    at = unique["row"].to_numpy(int)
+    author = messages["author_id"].to_numpy()[at]
+    actor = unique["user"].to_numpy()
+    links = pd.DataFrame(
+        {
+            "kind": kind,
+            "source": author if kind == "mention" else actor,
+            "source_message_id": None,
+            "target": actor if kind == "mention" else author,
+            "target_message_id": None,
+            "created_at": messages["created_at"].array[at],
+            "message_id": messages["message_id"].to_numpy()[at],
+            "weight": 1.0,
+        }
+    )
+    return links, unique.index.to_numpy()
 
 
 # ---------------------------------------------------------------------------

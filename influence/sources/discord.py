@@ -70,6 +70,7 @@ from influence.sources._common import (
     score_texts,
     screen,
     thread_roots,
+    user_links,
 )
 
 __all__ = ["parse_discord", "read_discord", "scan_discord", "sniff"]
@@ -260,7 +261,11 @@ def _add_message(columns: dict[str, list], record: Any, line: int) -> None:
 
 
 def read_discord(
-    path: str | Path, *, on_error: OnError = "raise", brand: Iterable[str] | None = None
+    path: str | Path,
+    *,
+    on_error: OnError = "raise",
+    brand: Iterable[str] | None = None,
+    sentiment: bool = True,
 ) -> Community:
     """Read DiscordChatExporter JSON (a file or a folder of them) into a Community.
 
@@ -275,6 +280,9 @@ def read_discord(
         as ``malformed`` and warns once.
     brand : iterable of str, optional
         Brand or topic keywords for the ``brand_mention`` column.
+    sentiment : bool, default True
+        ``False`` skips the scoring of the texts (no ``sentiment``, ``language``
+        or ``brand_mention`` column, a read note says why): faster on huge dumps.
 
     Returns
     -------
@@ -314,7 +322,7 @@ def read_discord(
             scanned.append((file.name, *scan_discord(stream, source=file.name)))
     messages, links, users = parse_discord(scanned, on_error=on_error, stats=stats)
     del scanned  # the texts live on in messages["text"] only until scored
-    messages = score_texts(messages, stats=stats, brand=brand)
+    messages = score_texts(messages, stats=stats, brand=brand, sentiment=sentiment)
     return assemble(
         messages,
         links=links,
@@ -472,42 +480,19 @@ def _links(
         frame = pd.DataFrame(
             exploded.tolist(), columns=["user_id", "name", "nickname", "is_bot"], dtype=object
         )
-        frame["row"] = exploded.index.to_numpy()
         frame["user_id"] = normalize_ids(frame["user_id"])
-        total = len(frame)
-        frame = frame.loc[frame["user_id"].notna()]
-        missing = total - len(frame)
-        is_bot = frame["is_bot"].fillna(False).astype(bool)
-        bots = int(is_bot.sum())
-        frame = frame.loc[~is_bot.to_numpy()]
-        unique = frame.drop_duplicates(["row", "user_id"])
-        if total:
-            stats.record(
-                source,
-                table,
-                read=total,
-                kept=len(unique),
-                dropped={"bot": bots, "no_user_id": missing, "repeated": len(frame) - len(unique)},
-            )
-        people.append(unique[["user_id", "name", "nickname"]])
-        row = unique["row"].to_numpy(int)
-        message = messages["message_id"].to_numpy()[row]
-        author = messages["author_id"].to_numpy()[row]
-        actor = unique["user_id"].to_numpy()
-        parts.append(
-            pd.DataFrame(
-                {
-                    "kind": kind,
-                    "source": author if kind == "mention" else actor,
-                    "source_message_id": None,
-                    "target": actor if kind == "mention" else author,
-                    "target_message_id": None,
-                    "created_at": messages["created_at"].array[row],
-                    "message_id": message,
-                    "weight": 1.0,
-                }
-            )
+        links, kept = user_links(
+            messages,
+            exploded.index.to_numpy(),
+            frame["user_id"],
+            kind=kind,
+            is_bot=frame["is_bot"].fillna(False).astype(bool).to_numpy(),
+            stats=stats,
+            source=source,
+            table=table,
         )
+        people.append(frame.iloc[kept][["user_id", "name", "nickname"]])
+        parts.append(links)
     links = pd.concat([p for p in parts if len(p)] or [empty_links()], ignore_index=True)
     return links, pd.concat(people, ignore_index=True)
 

@@ -8,15 +8,15 @@ latest posts JSON (``/posts.json``)
     ``{"latest_posts": [...]}``.
     A post has ``id``, ``username``, ``name``, ``user_id``, ``created_at``,
     ``post_number``, ``topic_id``, ``reply_to_post_number``, ``post_type``,
-    ``raw`` (when requested) or ``cooked`` (HTML), ``actions_summary``
-    (``{"id": 2, "count": n}`` is the like count), ``category_id``
-    (latest posts), ``user_title``.
+    ``updated_at``, ``raw`` (when requested) or ``cooked`` (HTML),
+    ``actions_summary`` (``{"id": 2, "count": n}`` is the like count),
+    ``category_id`` (latest posts), ``user_title``.
 posts CSV (a Data Explorer query result)
     a header with ``topic_id`` and ``post_number``, and: ``post_id`` or
     ``id``; ``username`` or ``user_id``; ``created_at`` (ISO 8601 or Unix
     epoch); optionally ``name``, ``reply_to_post_number``, ``raw`` or
     ``cooked``, ``like_count``, ``category`` (or ``category_name``) or
-    ``category_id``, ``post_type``, ``user_title``.
+    ``category_id``, ``post_type``, ``user_title``, ``updated_at``.
 likes CSV (a Data Explorer query on ``post_actions``)
     a header with ``post_id`` and ``username`` or ``user_id`` (the liker), no
     ``post_number``; optionally ``created_at`` and ``post_action_type_id``
@@ -38,8 +38,20 @@ What becomes what
     ``cooked`` without its HTML. Posts of type 2 and 3 (moderator actions and
     small actions such as "closed this topic") are dropped as
     ``system_message``; posts by the ``system`` and ``discobot`` accounts (or
-    any negative ``user_id``) as ``bot``; a post id seen again (overlapping
-    API pages) as ``duplicate``.
+    any negative ``user_id``) as ``bot``.
+``duplicates``
+    A post id seen more than once (overlapping API pages, a post in both a
+    topic and a latest-posts file) becomes one message, merged field by field
+    so that the result does not depend on the order of the files or records.
+    The copies are ranked: latest ``updated_at`` first (copies without one
+    last), then the largest like count, then the most fields present, then
+    their content (a fixed order, so ties are still decided the same way).
+    Each field takes the value of the best-ranked copy that has one, except
+    the like count, which is the largest of the copies (likes accumulate: a
+    later export sees more), and the text with its length and mentions, which
+    come together from the best-ranked copy that has a text. The best-ranked
+    copy is counted as kept in its file; each other copy as ``duplicate`` in
+    its own file.
 ``links``
     a ``mention`` per distinct person ``@username`` in ``raw`` (only names of
     people seen in the files count: Discourse links a mention only to an
@@ -106,6 +118,7 @@ _FIELDS = (
     "name",
     "user_id",
     "created_at",
+    "updated_at",
     "post_type",
     "text_length",
     "mentions",
@@ -178,8 +191,8 @@ def scan_discourse(stream: IO[bytes], *, source: str) -> dict[str, list]:
     -------
     dict of str to list
         ``id``, ``topic_id``, ``post_number``, ``reply_to_post_number``,
-        ``username``, ``name``, ``user_id``, ``created_at``, ``post_type``,
-        ``text_length``, ``mentions`` (names after ``@`` in ``raw``),
+        ``username``, ``name``, ``user_id``, ``created_at``, ``updated_at``,
+        ``post_type``, ``text_length``, ``mentions`` (names after ``@`` in ``raw``),
         ``mentions_linked`` (names of ``a.mention`` links in ``cooked``),
         ``like_count``, ``category``, ``user_title``, ``text`` and ``_line``. The
         topic's ``id`` and ``category_id`` fill the posts that lack them.
@@ -272,6 +285,7 @@ def _add_post(columns: dict[str, list], record: Any, line: int) -> None:
         name=record.get("name"),
         user_id=record.get("user_id"),
         created_at=record.get("created_at"),
+        updated_at=record.get("updated_at"),
         post_type=record.get("post_type"),
         raw=raw if isinstance(raw, str) else None,
         cooked=cooked if isinstance(cooked, str) else None,
@@ -363,6 +377,7 @@ def _scan_csv(stream: IO[bytes], source: str, kind: str) -> dict[str, list]:
                 name=cell.get("name"),
                 user_id=cell.get("user_id"),
                 created_at=cell.get("created_at"),
+                updated_at=cell.get("updated_at"),
                 post_type=cell.get("post_type"),
                 raw=cell.get("raw") or ("" if "raw" in cell else None),
                 cooked=cell.get("cooked"),
@@ -380,7 +395,11 @@ def _scan_csv(stream: IO[bytes], source: str, kind: str) -> dict[str, list]:
 
 
 def read_discourse(
-    path: str | Path, *, on_error: OnError = "raise", brand: Iterable[str] | None = None
+    path: str | Path,
+    *,
+    on_error: OnError = "raise",
+    brand: Iterable[str] | None = None,
+    sentiment: bool = True,
 ) -> Community:
     """Read Discourse JSON and Data Explorer CSV files into a Community.
 
@@ -396,6 +415,9 @@ def read_discourse(
         ``"skip"`` drops and counts it as ``malformed`` and warns once.
     brand : iterable of str, optional
         Brand or topic keywords for the ``brand_mention`` column.
+    sentiment : bool, default True
+        ``False`` skips the scoring of the texts (no ``sentiment``, ``language``
+        or ``brand_mention`` column, a read note says why): faster on huge dumps.
 
     Returns
     -------
@@ -449,7 +471,7 @@ def read_discourse(
                 likes.append((file.name, _scan_csv(stream, file.name, kind)))
     messages, links, users = parse_discourse(posts, likes=likes, on_error=on_error, stats=stats)
     del posts  # the texts live on in messages["text"] only until scored
-    messages = score_texts(messages, stats=stats, brand=brand)
+    messages = score_texts(messages, stats=stats, brand=brand, sentiment=sentiment)
     return assemble(
         messages,
         links=links,
@@ -515,13 +537,18 @@ def parse_discourse(
     """
     on_error = check_on_error(on_error)
     stats = ReadStats() if stats is None else stats
-    parts = []
-    seen = pd.Index([], dtype=STRING)
-    for source, columns in posts:
-        part = _screen_posts(source, _frame(columns, _FIELDS), seen, on_error, stats)
-        seen = seen.append(pd.Index(part["message_id"].array))
-        parts.append(part)
-    rows = pd.concat(parts, ignore_index=True) if parts else None
+    parts, counts = [], []
+    for number, (source, columns) in enumerate(posts):
+        frame = _frame(columns, _FIELDS)
+        part, dropped = _screen_posts(source, frame, on_error, stats)
+        parts.append(part.assign(_part=number))
+        counts.append((source, len(frame), dropped))
+    rows, duplicates = _merge_copies(pd.concat(parts, ignore_index=True)) if parts else (None, {})
+    kept = rows["_part"].value_counts().to_dict() if rows is not None else {}
+    for number, (source, read, dropped) in enumerate(counts):
+        if duplicates.get(number):
+            dropped = {**dropped, "duplicate": duplicates[number]}
+        stats.record(source, "messages", read=read, kept=kept.get(number, 0), dropped=dropped)
     if rows is None or rows.empty:
         return empty_messages(), empty_links(), None
     # in time order, so that nothing depends on the order of the files: one spelling per
@@ -579,8 +606,9 @@ def parse_discourse(
 
 
 def _screen_posts(
-    source: str, frame: pd.DataFrame, seen: pd.Index, on_error: OnError, stats: ReadStats
-) -> pd.DataFrame:
+    source: str, frame: pd.DataFrame, on_error: OnError, stats: ReadStats
+) -> tuple[pd.DataFrame, dict[str, int]]:
+    """The posts of one file that pass the checks, and the count dropped per reason."""
     message_id = normalize_ids(frame["id"])
     username = normalize_ids(frame["username"])
     user_id = normalize_ids(frame["user_id"])
@@ -620,16 +648,10 @@ def _screen_posts(
             blank(author),
             lambda _p: "username (or user_id) must be present (got missing)",
         ),
-        (
-            "duplicate",
-            message_id.duplicated().to_numpy(bool) | message_id.isin(seen).to_numpy(bool),
-            lambda _p: "",
-        ),
     ]
     keep, dropped, first = screen(frame, checks, on_error=on_error, sources=source)
     if first is not None:
         stats.note(f"{source}: skipped {dropped['malformed']} bad record(s); first: {first}")
-    stats.record(source, "messages", read=len(frame), kept=int(keep.sum()), dropped=dropped)
     rows = frame.loc[keep].reset_index(drop=True)
     rows["message_id"] = message_id[keep].reset_index(drop=True)
     rows["author"] = author[keep].reset_index(drop=True)
@@ -638,7 +660,89 @@ def _screen_posts(
     rows["post_number"] = number[keep].astype("int64").astype(str).reset_index(drop=True)
     rows["created_at"] = created[keep].reset_index(drop=True)
     rows["_source"] = source
-    return rows
+    return rows, dropped
+
+
+#: The fields that come from one copy together: the text and what was read from it.
+_TEXT_FIELDS = ("text", "text_length", "mentions", "mentions_linked")
+
+
+def _merge_copies(rows: pd.DataFrame) -> tuple[pd.DataFrame, dict[str, int]]:
+    """Merge the copies of a post seen more than once into one row, whatever their order.
+
+    The rule is in the module docstring (``duplicates``). Returns the rows
+    with one per ``message_id`` (the best-ranked copy, completed from the
+    others) and the number of other copies per ``_part`` (the file they came from).
+
+    Examples
+    --------
+    >>> rows = pd.DataFrame({"message_id": ["5", "5", "6"], "_part": [0, 1, 0],
+    ...     "updated_at": [None, "2024-01-02T00:00:00Z", None], "like_count": [4.0, 1.0, 0.0],
+    ...     "user_title": ["Founder", None, None], "text": ["old", "new", "x"],
+    ...     "text_length": [3, 3, 1], "mentions": [[], [], []], "mentions_linked": [[], [], []],
+    ...     "_line": [2, 3, 4]})
+    >>> merged, duplicates = _merge_copies(rows)
+    >>> merged = merged[["message_id", "_part", "like_count", "user_title", "text"]]
+    >>> merged.fillna("-").values.tolist()
+    [['6', 0, 0.0, '-', 'x'], ['5', 1, 4.0, 'Founder', 'new']]
+    >>> duplicates
+    {0: 1}
+    """
+    repeated = rows["message_id"].duplicated(keep=False).to_numpy(bool)
+    if not repeated.any():
+        return rows, {}
+    copies = rows.loc[repeated]
+    updated = parse_timestamps(
+        copies["updated_at"], path="", column="updated_at", on_error="skip"
+    ).reset_index(drop=True)
+    likes = pd.to_numeric(copies["like_count"], errors="coerce").reset_index(drop=True)
+    fields = [name for name in _FIELDS if name in copies.columns]
+    present = copies[fields].notna().sum(axis=1).reset_index(drop=True)
+    # a fixed order for copies that tie on everything else: their content, not their file
+    content = pd.Series(
+        ["\x1f".join(map(repr, values)) for values in copies[fields].itertuples(index=False)]
+    )
+    ranking = pd.DataFrame(
+        {
+            "message_id": copies["message_id"].to_numpy(),
+            "no_update": updated.isna().to_numpy(),
+            "updated": updated.fillna(pd.Timestamp(0, tz="UTC")).to_numpy(),
+            "likes": likes.fillna(-1.0).to_numpy(),
+            "present": present.to_numpy(),
+            "content": content.to_numpy(),
+            "position": np.flatnonzero(repeated),
+        }
+    )
+    ranking = ranking.sort_values(
+        ["message_id", "no_update", "updated", "likes", "present", "content"],
+        ascending=[True, True, False, False, False, True],
+        kind="stable",
+    )
+    ordered = rows.iloc[ranking["position"].to_numpy()].reset_index(drop=True)
+    groups = ordered.groupby("message_id", sort=False)
+    best = ordered.loc[~ordered["message_id"].duplicated().to_numpy(bool)].copy()
+    other = [name for name in ordered.columns if name not in (*_TEXT_FIELDS, "like_count")]
+    first = groups[other].first()  # the first value present, in rank order
+    for name in other:
+        best[name] = first[name].reindex(best["message_id"].to_numpy()).array
+    best["like_count"] = (
+        pd.to_numeric(ordered["like_count"], errors="coerce")
+        .groupby(ordered["message_id"].to_numpy(), sort=False)
+        .max()
+        .reindex(best["message_id"].to_numpy())
+        .to_numpy()
+    )
+    texted = ordered.loc[ordered["text"].notna().to_numpy(bool)]
+    texted = texted.loc[~texted["message_id"].duplicated().to_numpy(bool)]
+    with_text = best["message_id"].isin(texted["message_id"]).to_numpy(bool)
+    source = texted.set_index("message_id")[list(_TEXT_FIELDS)]
+    for name in _TEXT_FIELDS:
+        values = best[name].to_numpy(object).copy()
+        values[with_text] = source[name].reindex(best["message_id"][with_text]).to_numpy(object)
+        best[name] = values
+    others = ordered.loc[ordered["message_id"].duplicated().to_numpy(bool), "_part"]
+    merged = pd.concat([rows.loc[~repeated], best], ignore_index=True)
+    return merged, {int(k): int(v) for k, v in others.value_counts(sort=False).items()}
 
 
 def _mentions(rows: pd.DataFrame, spelling: pd.Series, stats: ReadStats) -> pd.DataFrame:

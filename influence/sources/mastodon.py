@@ -62,6 +62,8 @@ from influence.sources._common import (
     located,
     open_binary,
     parse_timestamps,
+    record_messages,
+    repeated_ids,
     score_texts,
     thread_roots,
 )
@@ -132,7 +134,11 @@ def sniff(path: str | Path) -> bool:
 
 
 def read_mastodon(
-    path: str | Path, *, on_error: OnError = "raise", brand: Iterable[str] | None = None
+    path: str | Path,
+    *,
+    on_error: OnError = "raise",
+    brand: Iterable[str] | None = None,
+    sentiment: bool = True,
 ) -> Community:
     """Read a Mastodon export (folder or ``outbox.json``) into a Community.
 
@@ -147,6 +153,9 @@ def read_mastodon(
         that is not well-formed JSON always stops the run.
     brand : iterable of str, optional
         Brand or topic keywords for the ``brand_mention`` column.
+    sentiment : bool, default True
+        ``False`` skips the scoring of the texts (no ``sentiment``, ``language``
+        or ``brand_mention`` column, a read note says why): faster on huge dumps.
 
     Returns
     -------
@@ -208,7 +217,7 @@ def read_mastodon(
         {source: columns}, actor=actor, on_error=on_error, stats=stats
     )
     del columns  # the texts live on in messages["text"] only until scored
-    messages = score_texts(messages, stats=stats, brand=brand)
+    messages = score_texts(messages, stats=stats, brand=brand, sentiment=sentiment)
     return assemble(
         messages,
         links=links,
@@ -454,36 +463,18 @@ def parse_mastodon(
     for source, columns in scanned.items():
         frame = pd.DataFrame({name: pd.Series(columns[name], dtype=object) for name in _COLUMNS})
         created = parse_timestamps(
-            frame["created"], path=source, column="published", on_error="skip"
+            frame["created"],
+            path=source,
+            column="published",
+            lines=frame["_line"],
+            on_error=on_error,
         )
         bad = created.isna().to_numpy(bool)
-        if bad.any() and on_error == "raise":
-            parse_timestamps(
-                frame["created"], path=source, column="published", lines=frame["_line"]
-            )
         frame["created_at"] = created.array
-        duplicated = np.zeros(len(frame), dtype=bool)
-        duplicated[~bad] = frame.loc[~bad, "message_id"].duplicated().to_numpy(bool)
-        if duplicated.any() and on_error == "raise":
-            at = int(np.flatnonzero(duplicated)[0])
-            raise SourceError(
-                f"id must be unique (got {frame['message_id'].iloc[at]} again)",
-                path=source,
-                line=frame["_line"].iloc[at],
-            )
-        malformed = int(columns["_malformed"][0]) + int(bad.sum())
-        kept = int((~bad & ~duplicated).sum())
-        stats.record(
-            source,
-            "messages",
-            read=kept + malformed + int(duplicated.sum()) + int(columns["_other"][0]),
-            kept=kept,
-            dropped={
-                "malformed": malformed,
-                "duplicate_id": int(duplicated.sum()),
-                "not_conversation": int(columns["_other"][0]),
-            },
+        duplicated = repeated_ids(
+            frame["message_id"], bad=bad, on_error=on_error, sources=source, lines=frame["_line"]
         )
+        malformed = int(columns["_malformed"][0]) + int(bad.sum())
         first = columns["_first"][0]
         if first is None and (bad | duplicated).any():
             at = int(np.flatnonzero(bad | duplicated)[0])
@@ -491,11 +482,15 @@ def parse_mastodon(
             first = (
                 f"{source}:{frame['_line'].iloc[at]}: {what} (got {frame['created'].iloc[at]!r})"
             )
-        if first is not None:
-            stats.note(
-                f"{source}: skipped {malformed + int(duplicated.sum())} bad record(s); "
-                f"first: {first}"
-            )
+        record_messages(
+            stats,
+            source,
+            kept=int((~bad & ~duplicated).sum()),
+            malformed=malformed,
+            duplicates=int(duplicated.sum()),
+            first=first,
+            not_conversation=int(columns["_other"][0]),
+        )
         frames.append(frame.loc[~bad & ~duplicated])
     table = pd.concat(frames, ignore_index=True)
     ids = table["message_id"].astype(STRING)

@@ -5,8 +5,10 @@ Inputs
 * Pushshift and Arctic Shift dumps: JSON Lines of comments (``RC_2023-01.zst``,
   ``r_python_comments.jsonl``) and of submissions (``RS_2023-01.zst``), usually
   zstandard-compressed with a long window; ``.gz``, ``.bz2``, ``.xz`` and plain
-  files work too. They are streamed line by line: memory grows with the output
-  columns, never with the dump.
+  files work too. They are streamed line by line, :data:`CHUNK_ROWS` things at
+  a time: each chunk becomes numpy and Arrow-backed columns and its texts are
+  scored for sentiment and dropped, so memory grows with the compact columns
+  (about 0.2 KB a comment), never with the dump or its texts.
 * The JSON of the Reddit API: a ``Listing`` (``/r/sub/new.json``,
   ``/r/sub/comments.json``), a single thing (``{"kind": "t1", "data": {...}}``)
   or a post page (``/comments/<id>.json``: ``[submission listing, comments
@@ -51,7 +53,7 @@ flagged ``is_bot``; how many messages they wrote is written in
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -61,6 +63,9 @@ from influence.community import Community, ReadStats
 from influence.errors import SourceError
 from influence.schema import STRING, UTC
 from influence.sources._common import (
+    LINE,
+    SENTIMENT_COLUMNS,
+    TEXT,
     OnError,
     assemble,
     check_on_error,
@@ -69,10 +74,13 @@ from influence.sources._common import (
     head,
     iter_json_array,
     iter_ndjson,
+    list_files,
     load_json,
     located,
     open_binary,
     parse_timestamps,
+    record_messages,
+    repeated_ids,
     score_texts,
 )
 
@@ -113,6 +121,10 @@ _REMOVED = frozenset({"[removed]", "[deleted]"})
 _FULLNAME = re.compile(r"t[13]_[0-9a-z]+")
 _DUMP_NAME = re.compile(r"^R[CS]_", re.IGNORECASE)
 _SUFFIXES = (".json", ".jsonl", ".ndjson", ".zst", ".gz", ".bz2", ".xz")
+#: Things scanned before their values become compact arrays and their texts are scored:
+#: bounds the Python objects alive at once (and the sentiment scorer's working memory).
+CHUNK_ROWS = 10_000
+_KINDS = ("comment", "post")
 _COLUMNS = (
     "message_id",
     "kind",
@@ -165,11 +177,7 @@ def sniff(path: str | Path) -> bool:
 
 
 def _files(folder: Path) -> list[Path]:
-    return [
-        p
-        for p in sorted(folder.iterdir())
-        if p.is_file() and not p.name.startswith(".") and p.name.lower().endswith(_SUFFIXES)
-    ]
+    return list_files(folder, _SUFFIXES)
 
 
 def _looks_reddit(path: Path) -> bool:
@@ -187,7 +195,11 @@ def _looks_reddit(path: Path) -> bool:
 
 
 def read_reddit(
-    path: str | Path, *, on_error: OnError = "raise", brand: Iterable[str] | None = None
+    path: str | Path,
+    *,
+    on_error: OnError = "raise",
+    brand: Iterable[str] | None = None,
+    sentiment: bool = True,
 ) -> Community:
     """Read a Reddit dump file or folder into a :class:`~influence.community.Community`.
 
@@ -202,6 +214,9 @@ def read_reddit(
         repeated fullname), counts them in ``read_stats`` and warns once.
     brand : iterable of str, optional
         Brand or topic keywords for the ``brand_mention`` column.
+    sentiment : bool, default True
+        ``False`` skips the scoring of the texts (no ``sentiment``, ``language``
+        or ``brand_mention`` column, a read note says why): faster on huge dumps.
 
     Returns
     -------
@@ -240,28 +255,41 @@ def read_reddit(
             "a Reddit folder must hold RC_*/RS_* or .json/.jsonl/.ndjson files (got none)",
             path=str(path),
         )
-    stats = ReadStats()
+    scoring = ReadStats()  # the note on missing sentiment packages, kept for the end
     scanned = {}
     for file in files:
         source = file.name if path.is_dir() else str(file)
         problems: list[SourceError] = []
-        columns = scan_things(
-            _records(file, source, on_error, problems), source=source, on_error=on_error
+        columns = _scan_file(
+            _records(file, source, on_error, problems),
+            source=source,
+            on_error=on_error,
+            brand=brand,
+            stats=scoring,
+            sentiment=sentiment,
         )
         if problems:
             columns["_malformed"][0] += len(problems)
             columns["_first"][0] = columns["_first"][0] or str(problems[0])
         scanned[source] = columns
+    return _assemble(scanned, notes=scoring.notes, on_error=on_error, name=path.resolve().name)
+
+
+def _assemble(
+    scanned: Mapping[str, Mapping], *, notes: Iterable[str], on_error: OnError, name: str
+) -> Community:
+    """The Community of scanned files (:func:`_scan_file`); ``notes`` come after parsing's."""
+    stats = ReadStats()
     messages, links, users = parse_reddit(scanned, on_error=on_error, stats=stats)
-    del scanned  # the texts live on in messages["text"] only until scored
-    messages = score_texts(messages, stats=stats, brand=brand)
+    for note in notes:
+        stats.note(note)
     return assemble(
         messages,
         links=links,
         users=users,
         stats=stats,
         platform=PLATFORM,
-        name=path.resolve().name,
+        name=name,
         profile_url="https://www.reddit.com/user/{user_id}",
     )
 
@@ -357,31 +385,189 @@ def scan_things(
     >>> rows["message_id"], rows["kind"], rows["mentions"], rows["text_length"]
     (['t3_p1'], ['post'], [('bob',)], [11])
     """
-    columns: dict[str, list] = {name: [] for name in _COLUMNS}
-    add = {name: columns[name].append for name in _COLUMNS}
-    malformed = more = 0
-    first: str | None = None
-    for locator, value in located(records):
-        for data, wrapped in _things(value):
+    tally = _Tally()
+    rows = list(_scan(located(records), source=source, on_error=on_error, tally=tally))
+    return tally.finish({name: list(values) for name, values in _transpose(rows).items()})
+
+
+def _transpose(rows: Sequence[tuple]) -> dict[str, tuple]:
+    """Rows of :data:`_COLUMNS` values -> one tuple per column."""
+    columns: dict[str, tuple] = dict.fromkeys(_COLUMNS, ())
+    if rows:
+        columns.update(zip(_COLUMNS, zip(*rows, strict=True), strict=True))
+    return columns
+
+
+class _Tally:
+    """What :func:`_scan` skipped: malformed records, ``more`` stubs, the first problem."""
+
+    def __init__(self) -> None:
+        self.malformed = 0
+        self.more = 0
+        self.first: str | None = None
+
+    def finish(self, columns: dict) -> dict:
+        """``columns`` with the counts ``_malformed``, ``_more`` and ``_first`` added."""
+        columns["_malformed"] = [self.malformed]
+        columns["_more"] = [self.more]
+        columns["_first"] = [self.first]
+        return columns
+
+
+def _scan(
+    pairs: Iterable[tuple[int | str, object]], *, source: str, on_error: OnError, tally: _Tally
+) -> Iterator[tuple]:
+    """One tuple of :data:`_COLUMNS` values per Reddit thing of ``(locator, value)`` pairs."""
+    for locator, value in pairs:
+        if type(value) is dict and "kind" not in value:  # a Pushshift record: the common case
+            things: Iterable[tuple[object, str | None]] = ((value, None),)
+        else:
+            things = _things(value)
+        for data, wrapped in things:
             if wrapped == "more":
-                more += 1
+                tally.more += 1
                 continue
             try:
                 row = _thing(data, wrapped)
             except _Bad as bad:
                 if on_error == "raise":
                     raise SourceError(str(bad), path=source, line=locator) from None
-                malformed += 1
-                if first is None:
-                    first = f"{source}:{locator}: {bad}"
+                tally.malformed += 1
+                if tally.first is None:
+                    tally.first = f"{source}:{locator}: {bad}"
                 continue
-            for name, value_ in zip(_COLUMNS[:-1], row, strict=True):
-                add[name](value_)
-            add["_line"](locator)
-    columns["_malformed"] = [malformed]
-    columns["_more"] = [more]
-    columns["_first"] = [first]
-    return columns
+            yield (*row, locator)
+
+
+def _scan_file(
+    pairs: Iterable[tuple[int | str, object]],
+    *,
+    source: str,
+    on_error: OnError,
+    brand: Iterable[str] | None,
+    stats: ReadStats,
+    sentiment: bool = True,
+) -> dict:
+    """Scan one file into compact chunks of :data:`CHUNK_ROWS` things, texts scored and dropped.
+
+    The Python values of a chunk (about 1 KB a comment with its text) live only
+    until :func:`_compact` turns them into numpy and Arrow arrays (about 150
+    bytes a comment), so memory grows with the compact columns, not the dump.
+    """
+    tally = _Tally()
+    chunks = []
+    rows: list[tuple] = []
+    for row in _scan(pairs, source=source, on_error=on_error, tally=tally):
+        rows.append(row)
+        if len(rows) == CHUNK_ROWS:
+            chunks.append(
+                _compact(rows, source=source, brand=brand, stats=stats, sentiment=sentiment)
+            )
+            rows = []
+    if rows or not chunks:
+        chunks.append(_compact(rows, source=source, brand=brand, stats=stats, sentiment=sentiment))
+    return tally.finish({"_chunks": chunks})
+
+
+def _strings(values: Iterable) -> pd.api.extensions.ExtensionArray:
+    return pd.Series(values, dtype=object).astype(STRING).array
+
+
+def _lines(values: Sequence) -> np.ndarray:
+    """Line numbers as int64; locators such as ``record 3`` (API pages) as objects."""
+    if all(type(value) is int for value in values):
+        return np.asarray(values, dtype=np.int64).reshape(-1)
+    return np.asarray(values, dtype=object).reshape(-1)
+
+
+def _compact(
+    rows: Sequence[tuple] | Mapping[str, Sequence],
+    *,
+    source: str,
+    brand: Iterable[str] | None = None,
+    stats: ReadStats | None = None,
+    sentiment: bool = True,
+) -> dict:
+    """Scanned rows (tuples of :data:`_COLUMNS`, or columns) -> numpy and Arrow-backed arrays.
+
+    Times are parsed here (``bad_time`` maps the position of each unparseable
+    one to its raw value, for the error :func:`parse_reddit` gives or counts);
+    mentions become ``(mention_row, mention_name)`` pairs. With ``stats``, the
+    texts are scored (:func:`~influence.sources._common.score_texts`, which
+    notes missing packages there) and only the sentiment columns are kept;
+    without, the ``text`` column is kept.
+    """
+    if isinstance(rows, Mapping):
+        columns = {name: rows[name] for name in _COLUMNS}
+    else:
+        columns = _transpose(rows)
+    created_raw = pd.Series(columns["created_utc"], dtype=object)
+    created = parse_timestamps(created_raw, path=source, column="created_utc", on_error="skip")
+    bad = np.flatnonzero(created.isna().to_numpy(bool))
+    joined = pd.Series(columns["author_created"], dtype=object)
+    mentions = columns["mentions"]
+    chunk = {
+        "message_id": _strings(columns["message_id"]),
+        "kind": pd.Categorical(columns["kind"], categories=_KINDS),
+        "author": _strings(columns["author"]),
+        "parent_id": _strings(columns["parent_id"]),
+        "thread_id": _strings(columns["thread_id"]),
+        "created_at": created.array,
+        "bad_time": {int(at): created_raw.iloc[at] for at in bad},
+        "topic": _strings(columns["topic"]),
+        "score": pd.to_numeric(pd.Series(columns["score"], dtype=object), errors="coerce")
+        .astype("float64")
+        .to_numpy(),
+        "text_length": np.asarray(columns["text_length"], dtype=np.int64).reshape(-1),
+        "mention_row": np.asarray(
+            [row for row, names in enumerate(mentions) if names for _ in names], dtype=np.int64
+        ),
+        "mention_name": np.asarray(
+            [name for names in mentions if names for name in names], dtype=object
+        ),
+        "crosspost_of": _strings(columns["crosspost_of"]),
+        "crosspost_author": _strings(columns["crosspost_author"]),
+        "flair": _strings(columns["flair"]),
+        "joined_at": parse_timestamps(
+            joined, path=source, column="author_created_utc", on_error="skip"
+        ).array,
+        "has_joined": joined.notna().to_numpy(bool),
+        LINE: _lines(columns[LINE]),
+    }
+    texts = pd.Series(columns[TEXT], dtype=object).astype(STRING)
+    if stats is None:
+        chunk[TEXT] = texts.array
+    else:
+        scored = score_texts(
+            pd.DataFrame({TEXT: texts}), stats=stats, brand=brand, sentiment=sentiment
+        )
+        chunk.update((name, scored[name].array) for name in scored.columns)
+    return chunk
+
+
+def _join(parts: Sequence[dict]) -> dict:
+    """Concatenate compact chunks (:func:`_compact`), renumbering positions."""
+    if len(parts) == 1:
+        return dict(parts[0])
+    offsets = np.cumsum([0] + [len(part[LINE]) for part in parts])
+    joined: dict = {}
+    for name, first in parts[0].items():
+        values = [part[name] for part in parts]
+        if name == "bad_time":
+            joined[name] = {
+                int(offset) + at: raw
+                for part, offset in zip(parts, offsets, strict=False)
+                for at, raw in part[name].items()
+            }
+        elif name == "mention_row":
+            joined[name] = np.concatenate(
+                [rows + offset for rows, offset in zip(values, offsets, strict=False)]
+            )
+        elif isinstance(first, np.ndarray):
+            joined[name] = np.concatenate(values)
+        else:
+            joined[name] = pd.concat([pd.Series(v) for v in values], ignore_index=True).array
+    return joined
 
 
 class _Bad(Exception):
@@ -503,7 +689,8 @@ def parse_reddit(
     Parameters
     ----------
     scanned : mapping or iterable
-        ``{source: columns}`` as from :func:`scan_things`, one entry per file;
+        ``{source: columns}`` as from :func:`scan_things`, one entry per file
+        (or the compact, already scored chunks :func:`read_reddit` scans);
         or an iterable of Reddit records (Pushshift objects or API things),
         scanned as one source ``"<records>"``.
     on_error : {"raise", "skip"}
@@ -516,8 +703,9 @@ def parse_reddit(
     Returns
     -------
     messages, links, users
-        ``messages`` holds a ``text`` column (title and body) that
-        :func:`read_reddit` turns into sentiment columns.
+        ``messages`` holds a ``text`` column (title and body) when given the
+        columns of :func:`scan_things`; the sentiment columns instead when
+        given the chunks :func:`read_reddit` scans, which scores texts as it goes.
 
     Examples
     --------
@@ -539,130 +727,140 @@ def parse_reddit(
     stats = ReadStats() if stats is None else stats
     if not isinstance(scanned, Mapping):
         scanned = {"<records>": scan_things(scanned, on_error=on_error)}
-    frames = []
-    for source, columns in scanned.items():
-        frame = pd.DataFrame({name: pd.Series(columns[name], dtype=object) for name in _COLUMNS})
-        frame["_source"] = source
-        frames.append((source, columns, frame))
-    parts = []
-    for source, _columns, frame in frames:
-        created = parse_timestamps(
-            frame["created_utc"], path=source, column="created_utc", on_error="skip"
-        )
-        bad_time = created.isna().to_numpy(bool)
-        if bad_time.any() and on_error == "raise":
-            parse_timestamps(
-                frame["created_utc"], path=source, column="created_utc", lines=frame["_line"]
-            )
-        frame["created_at"] = created.array
-        frame["_bad_time"] = bad_time
-        parts.append(frame)
-    table = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=_COLUMNS)
-    duplicated = np.zeros(len(table), dtype=bool)
-    if len(table):
-        good = ~table["_bad_time"].to_numpy(bool)
-        duplicated[good] = table.loc[good, "message_id"].duplicated().to_numpy(bool)
-    if duplicated.any() and on_error == "raise":
-        at = int(np.flatnonzero(duplicated)[0])
-        value = table["message_id"].iloc[at]
-        raise SourceError(
-            f"id must be unique (got {value} again)",
-            path=table["_source"].iloc[at],
-            line=table["_line"].iloc[at],
-        )
-    authors = table["author"].astype(object)
-    deleted = authors.isna() | authors.isin(DELETED) | (authors.astype(str).str.strip() == "")
-    for source, columns, _frame in frames:
-        mine = (table["_source"] == source).to_numpy(bool)
-        bad_time = table["_bad_time"].to_numpy(bool) & mine
+    sources = list(scanned)
+    files = [
+        columns["_chunks"] if "_chunks" in columns else [_compact(columns, source=source)]
+        for source, columns in scanned.items()
+    ]
+    if on_error == "raise":  # times are checked after every file was scanned, in file order
+        for source, parts in zip(sources, files, strict=True):
+            for part in parts:
+                if part["bad_time"]:
+                    at, raw = next(iter(part["bad_time"].items()))
+                    parse_timestamps(
+                        pd.Series([raw], dtype=object),
+                        path=source,
+                        column="created_utc",
+                        lines=part[LINE][at : at + 1],
+                    )
+    lengths = [sum(len(part[LINE]) for part in parts) for parts in files]
+    owner = np.repeat(np.arange(len(files)), lengths)  # the file of each row
+    table = _join([part for parts in files for part in parts])
+    del files
+    count = len(owner)
+    bad_time = np.zeros(count, dtype=bool)
+    bad_time[list(table["bad_time"])] = True
+    message_id = pd.Series(table["message_id"])
+    duplicated = repeated_ids(
+        message_id,
+        bad=bad_time,
+        on_error=on_error,
+        sources=pd.Categorical.from_codes(owner, categories=sources),
+        lines=table[LINE],
+    )
+    author = pd.Series(table["author"])
+    deleted = (
+        (author.isna() | author.isin(list(DELETED)) | (author.str.strip() == ""))
+        .fillna(True)
+        .to_numpy(bool)
+    )
+    for number, (source, columns) in enumerate(scanned.items()):
+        mine = owner == number
+        bad = bad_time & mine
         dup = duplicated & mine
-        malformed = int(columns["_malformed"][0]) + int(bad_time.sum())
-        kept = int((mine & ~bad_time & ~dup).sum())
-        stats.record(
-            source,
-            "messages",
-            read=kept + malformed + int(dup.sum()) + int(columns["_more"][0]),
-            kept=kept,
-            dropped={
-                "malformed": malformed,
-                "duplicate_id": int(dup.sum()),
-                "more_comments_stub": int(columns["_more"][0]),
-            },
-        )
+        malformed = int(columns["_malformed"][0]) + int(bad.sum())
         first = columns["_first"][0]
-        if bad_time.any() and first is None:
-            at = int(np.flatnonzero(bad_time)[0])
+        if bad.any() and first is None:
+            at = int(np.flatnonzero(bad)[0])
             first = (
-                f"{source}:{table['_line'].iloc[at]}: created_utc must be an ISO 8601 time "
-                f"or Unix epoch (got {table['created_utc'].iloc[at]!r})"
+                f"{source}:{_line_at(table, at)}: created_utc must be an ISO 8601 time "
+                f"or Unix epoch (got {table['bad_time'][at]!r})"
             )
         if dup.any() and first is None:
             at = int(np.flatnonzero(dup)[0])
             first = (
-                f"{source}:{table['_line'].iloc[at]}: id must be unique "
-                f"(got {table['message_id'].iloc[at]} again)"
+                f"{source}:{_line_at(table, at)}: id must be unique "
+                f"(got {message_id.iloc[at]} again)"
             )
-        if first is not None:
-            stats.note(
-                f"{source}: skipped {malformed + int(dup.sum())} bad record(s); first: {first}"
-            )
-        live = mine & ~bad_time & ~dup
+        record_messages(
+            stats,
+            source,
+            kept=int((mine & ~bad & ~dup).sum()),
+            malformed=malformed,
+            duplicates=int(dup.sum()),
+            first=first,
+            more_comments_stub=int(columns["_more"][0]),
+        )
+        live = mine & ~bad & ~dup
         stats.record(
             source,
             "authors",
             read=int(live.sum()),
-            kept=int((live & ~deleted.to_numpy(bool)).sum()),
-            dropped={"deleted_author": int((live & deleted.to_numpy(bool)).sum())},
+            kept=int((live & ~deleted).sum()),
+            dropped={"deleted_author": int((live & deleted).sum())},
         )
-    keep = ~table["_bad_time"].to_numpy(bool) & ~duplicated if len(table) else np.zeros(0, bool)
-    table = table.loc[keep].reset_index(drop=True)
-    deleted = deleted.loc[keep].reset_index(drop=True)
-    author = table["author"].astype(STRING).mask(deleted.to_numpy(bool))
-
+    keep = ~bad_time & ~duplicated
+    del message_id, author
+    if not keep.all():  # drop the bad rows; their mentions go, the others are renumbered
+        position = np.cumsum(keep) - 1
+        mentioned = keep[table["mention_row"]]
+        table["mention_row"] = position[table["mention_row"][mentioned]]
+        table["mention_name"] = table["mention_name"][mentioned]
+        rows = np.flatnonzero(keep)
+        for name, values in table.items():
+            if name not in ("bad_time", "mention_row", "mention_name"):
+                table[name] = values[rows] if isinstance(values, np.ndarray) else values.take(rows)
+        deleted = deleted[keep]
+    author = pd.Series(table["author"], dtype=STRING).mask(deleted)
+    kept = len(author)
     messages = pd.DataFrame(
         {
-            "message_id": table["message_id"].astype(STRING),
+            "message_id": pd.Series(table["message_id"], dtype=STRING),
             "author_id": author,
-            "thread_id": table["thread_id"].astype(STRING),
-            "parent_id": table["parent_id"].astype(STRING),
-            "created_at": pd.Series(table["created_at"].array, dtype=UTC),
-            "kind": table["kind"].astype("category"),
-            "platform": pd.Categorical([PLATFORM] * len(table)),
-            "topic": table["topic"].astype(STRING),
-            "score": pd.to_numeric(table["score"], errors="coerce").astype("float64"),
-            "text_length": table["text_length"].astype("int64"),
-            "text": table["text"].astype(STRING),
+            "thread_id": pd.Series(table["thread_id"], dtype=STRING),
+            "parent_id": pd.Series(table["parent_id"], dtype=STRING),
+            "created_at": pd.Series(table["created_at"], dtype=UTC),
+            "kind": pd.Series(table["kind"]).astype(object).astype("category"),
+            "platform": pd.Categorical([PLATFORM] * kept),
+            "topic": pd.Series(table["topic"], dtype=STRING),
+            "score": pd.Series(table["score"], dtype="float64"),
+            "text_length": pd.Series(table["text_length"], dtype="int64"),
         }
     )
+    for name in (TEXT, *SENTIMENT_COLUMNS):
+        if name in table:
+            messages[name] = table[name]
     users = _users(table, author, stats)
     links = _links(table, messages, users)
     return messages, links, users
 
 
-def _users(table: pd.DataFrame, author: pd.Series, stats: ReadStats) -> pd.DataFrame:
+def _line_at(table: Mapping, position: int) -> int | str:
+    line = table[LINE][position]
+    return int(line) if isinstance(line, (int, np.integer)) else line
+
+
+def _users(table: Mapping, author: pd.Series, stats: ReadStats) -> pd.DataFrame:
     present = author.notna().to_numpy(bool)
     frame = pd.DataFrame(
         {
             "user_id": author[present].to_numpy(),
-            "created_at": table.loc[present, "created_at"].array,
-            "flair": table.loc[present, "flair"].to_numpy(),
-            "joined": table.loc[present, "author_created"].to_numpy(),
+            "created_at": table["created_at"][present],
+            "flair": pd.Series(table["flair"])[present].to_numpy(),
+            "joined": table["joined_at"][present],
+            "has_joined": table["has_joined"][present],
         }
     )
     frame = frame.sort_values("created_at", kind="stable")
     latest_flair = frame.dropna(subset=["flair"]).drop_duplicates("user_id", keep="last")
-    joined = frame.dropna(subset=["joined"]).drop_duplicates("user_id", keep="last")
+    joined = frame.loc[frame["has_joined"]].drop_duplicates("user_id", keep="last")
     ids = pd.Index(frame["user_id"].unique(), dtype=STRING).sort_values()
     users = pd.DataFrame({"user_id": pd.array(ids, dtype=STRING)})
     users["display_name"] = users["user_id"]
-    when = parse_timestamps(
-        pd.Series(joined["joined"].to_numpy(), dtype=object),
-        path="",
-        column="author_created_utc",
-        on_error="skip",
-    )
     users["created_at"] = pd.Series(
-        pd.Series(when.array, index=joined["user_id"].to_numpy()).reindex(ids.to_numpy()).array,
+        pd.Series(joined["joined"].array, index=joined["user_id"].to_numpy())
+        .reindex(ids.to_numpy())
+        .array,
         dtype=UTC,
     ).array
     users["title"] = pd.Series(
@@ -679,11 +877,17 @@ def _users(table: pd.DataFrame, author: pd.Series, stats: ReadStats) -> pd.DataF
     return users
 
 
-def _links(table: pd.DataFrame, messages: pd.DataFrame, users: pd.DataFrame) -> pd.DataFrame:
+def _links(table: Mapping, messages: pd.DataFrame, users: pd.DataFrame) -> pd.DataFrame:
     parts = []
-    has = table["mentions"].notna().to_numpy(bool)
-    if has.any():
-        exploded = table.loc[has, ["message_id", "mentions", "created_at"]].explode("mentions")
+    if len(table["mention_row"]):
+        rows = table["mention_row"]
+        exploded = pd.DataFrame(
+            {
+                "message_id": messages["message_id"].to_numpy()[rows],
+                "mentions": table["mention_name"],
+                "created_at": messages["created_at"].array[rows],
+            }
+        )
         spelled = pd.Series(
             users["user_id"].to_numpy(), index=users["user_id"].str.lower().to_numpy()
         )
@@ -704,9 +908,16 @@ def _links(table: pd.DataFrame, messages: pd.DataFrame, users: pd.DataFrame) -> 
             }
         ).drop_duplicates(["source_message_id", "target"])
         parts.append(mention)
-    crossposts = table["crosspost_of"].notna().to_numpy(bool)
+    crossposts = pd.Series(table["crosspost_of"]).notna().to_numpy(bool)
     if crossposts.any():
-        rows = table.loc[crossposts]
+        rows = pd.DataFrame(
+            {
+                "message_id": messages["message_id"].to_numpy()[crossposts],
+                "crosspost_of": pd.Series(table["crosspost_of"])[crossposts].array,
+                "crosspost_author": pd.Series(table["crosspost_author"])[crossposts].array,
+                "created_at": messages["created_at"].array[crossposts],
+            }
+        )
         author = rows["crosspost_author"].astype(STRING)
         deleted = author.isin(list(DELETED)).fillna(False).to_numpy(bool)
         parts.append(

@@ -75,6 +75,7 @@ from influence.sources._common import (
     open_binary,
     score_texts,
     screen,
+    user_links,
 )
 
 __all__ = ["parse_slack_messages", "parse_slack_users", "read_slack", "scan_slack", "sniff"]
@@ -212,7 +213,11 @@ def _read_array(path: Path, source: str) -> list[tuple[int, Any]]:
 
 
 def read_slack(
-    path: str | Path, *, on_error: OnError = "raise", brand: Iterable[str] | None = None
+    path: str | Path,
+    *,
+    on_error: OnError = "raise",
+    brand: Iterable[str] | None = None,
+    sentiment: bool = True,
 ) -> Community:
     """Read an extracted Slack export folder into a :class:`~influence.community.Community`.
 
@@ -227,6 +232,9 @@ def read_slack(
         ``"skip"`` drops and counts it as ``malformed`` and warns once.
     brand : iterable of str, optional
         Brand or topic keywords for the ``brand_mention`` column.
+    sentiment : bool, default True
+        ``False`` skips the scoring of the texts (no ``sentiment``, ``language``
+        or ``brand_mention`` column, a read note says why): faster on huge dumps.
 
     Returns
     -------
@@ -282,7 +290,7 @@ def read_slack(
         days, channels=channels, bots=bots, on_error=on_error, stats=stats
     )
     del days  # the texts live on in messages["text"] only until scored
-    messages = score_texts(messages, stats=stats, brand=brand)
+    messages = score_texts(messages, stats=stats, brand=brand, sentiment=sentiment)
     return assemble(
         messages,
         links=links,
@@ -557,39 +565,16 @@ def _parse_day(
     ):
         people = rows[column].map(lambda v: v if isinstance(v, list) else []).explode().dropna()
         other = normalize_ids(people.astype(object))
-        pairs = pd.DataFrame({"row": people.index.to_numpy(), "user": other.to_numpy()})
-        total = len(pairs)
-        pairs = pairs.loc[pairs["user"].notna()]
-        is_bot = pairs["user"].isin(bots).to_numpy(bool)
-        unique = pairs.loc[~is_bot].drop_duplicates(["row", "user"])
-        if total:
-            stats.record(
-                source,
-                table,
-                read=total,
-                kept=len(unique),
-                dropped={
-                    "bot": int(is_bot.sum()),
-                    "no_user_id": total - len(pairs),
-                    "repeated": len(pairs) - int(is_bot.sum()) - len(unique),
-                },
-            )
-        row = unique["row"].to_numpy(int)
-        author = messages["author_id"].to_numpy()[row]
-        actor = unique["user"].to_numpy()
-        parts.append(
-            pd.DataFrame(
-                {
-                    "kind": kind,
-                    "source": author if kind == "mention" else actor,
-                    "source_message_id": None,
-                    "target": actor if kind == "mention" else author,
-                    "target_message_id": None,
-                    "created_at": messages["created_at"].array[row],
-                    "message_id": messages["message_id"].to_numpy()[row],
-                    "weight": 1.0,
-                }
-            )
+        links, _kept = user_links(
+            messages,
+            people.index.to_numpy(),
+            other,
+            kind=kind,
+            is_bot=other.isin(bots).to_numpy(bool),
+            stats=stats,
+            source=source,
+            table=table,
         )
+        parts.append(links)
     links = pd.concat([p for p in parts if len(p)] or [empty_links()], ignore_index=True)
     return messages, links

@@ -2,13 +2,18 @@
 
 The reader is split the house way:
 
-* :func:`scan_rows` is the only function that touches a file: it streams one
-  XML file through :mod:`xml.parsers.expat` in 1 MiB chunks and keeps, per
-  ``<row>``, only the attributes asked for, in one Python list per attribute
-  (plus the line number). Long texts are reduced to their length, so memory
-  grows with the output columns, not with the XML. :func:`scan_rows_parallel`
-  runs it on byte ranges of a large uncompressed file (cut at line ends) in one
-  worker process per CPU; ``scan_rows`` on the whole file stays the reference.
+* :func:`scan_rows` streams one XML file through :mod:`xml.parsers.expat` in
+  1 MiB chunks and keeps, per ``<row>``, only the attributes asked for, in one
+  Python list per attribute (plus the line number). Long texts are reduced to
+  their length, so memory grows with the output columns, not with the XML. It
+  is the reference: files of the dumps' simple shape (one ``<row .../>`` per
+  line) are read by the vectorised scanner of :mod:`influence.sources._xmlrows`
+  (numpy over whole blocks, several times faster, the same columns; it gives
+  up on anything else and expat reads the file), and :func:`scan_rows_parallel`
+  reads byte ranges of a large uncompressed file (cut at line ends) in one
+  worker process per CPU. Post and comment texts are scored for sentiment
+  block by block while scanning (in the workers for byte ranges) and only the
+  scores are kept.
 * ``parse_*`` are pure: column lists in, canonical tables out, vectorised with
   pandas. :func:`parse_stackexchange` ties them together.
 * :func:`read_stackexchange` is thin: find the files, scan them, parse, and
@@ -48,10 +53,12 @@ from __future__ import annotations
 import html
 import io
 import itertools
+import lzma
 import multiprocessing
 import os
 import re
 import threading
+import zlib
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import IO
@@ -60,18 +67,34 @@ from xml.parsers import expat
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from influence.community import Community, ReadStats
 from influence.errors import SourceError
 from influence.schema import STRING, UTC
 from influence.sources._common import (
     LINK_COLUMNS,
+    SENTIMENT_COLUMNS,
+    TEXT,
     OnError,
+    arrow_strings,
     assemble,
     check_on_error,
+    id_positions,
     normalize_ids,
     open_binary,
     parse_timestamps,
+    score_texts,
+)
+from influence.sources._xmlrows import (
+    PAD,
+    TEXT_PREFIX,
+    RowScanner,
+    empty_columns,
+    join_columns,
+    scan_buffer,
+    scan_rows_fast,
+    split_document,
 )
 
 __all__ = [
@@ -194,6 +217,7 @@ def scan_rows(
     source: str,
     lengths: Sequence[str] = (),
     keep_if: Mapping[str, str] | None = None,
+    texts: Sequence[str] = (),
 ) -> dict[str, list]:
     """Stream ``<row .../>`` elements of a dump file into one list per attribute.
 
@@ -210,6 +234,8 @@ def scan_rows(
     keep_if : mapping, optional
         ``{attribute: needle}``: keep the attribute's text only when it contains
         ``needle`` (``None`` otherwise); for comment texts with ``@``.
+    texts : sequence of str
+        Attributes kept whole, under ``"text:<name>"``, for sentiment scoring.
 
     Returns
     -------
@@ -243,6 +269,10 @@ def scan_rows(
     for name, needle in (keep_if or {}).items():
         columns.setdefault(name, [])
         filtered.append((name, needle, columns[name].append))
+    whole = []
+    for name in texts:
+        columns[TEXT_PREFIX + name] = []
+        whole.append((name, columns[TEXT_PREFIX + name].append))
     lines: list[int] = []
     columns[LINE] = lines
     add_line = lines.append
@@ -262,6 +292,8 @@ def scan_rows(
         for key, needle, append in filtered:
             value = get(key)
             append(value if value is not None and needle in value else None)
+        for key, append in whole:
+            append(get(key))
         add_line(parser.CurrentLineNumber)
 
     def refuse_entity(name, *args) -> None:
@@ -305,12 +337,13 @@ def scan_rows(
 
 # ---------------------------------------------------------------------------
 # Both cores: a large plain file is cut into byte ranges at line ends (dump rows
-# are one per line) and each range is read by scan_rows itself, in its own
-# process, wrapped in the root element. expat decodes the entities exactly as
-# when it reads the whole file; anything odd (a range that does not parse, a
-# row over several lines cut in two, ...) makes the whole file go through
-# scan_rows in one piece, which also reports the error with its line. The tests
-# check that both ways give the same columns.
+# are one per line) and each range is read in its own process: by the
+# vectorised scanner of _xmlrows when the lines have the simple shape of the
+# dumps, else by scan_rows itself, wrapped in the root element. Either decodes
+# the entities exactly as expat does when it reads the whole file; anything odd
+# (a range that does not parse, a row over several lines cut in two, ...) makes
+# the whole file go through scan_rows in one piece, which also reports the
+# error with its line. The tests check that every way gives the same columns.
 # ---------------------------------------------------------------------------
 
 #: Read large uncompressed files with one process per CPU (tests switch it off
@@ -356,24 +389,50 @@ def _scan_range(
     fields: Sequence[str],
     lengths: Sequence[str],
     keep_if: Mapping[str, str],
-) -> tuple[dict[str, list], int] | None:
-    """scan_rows on the bytes ``begin:end`` wrapped in the root; None when they do not parse."""
+    texts: Sequence[str] = (),
+    each: Callable[[dict[str, object]], dict[str, object]] | None = None,
+) -> tuple[dict[str, object], int] | None:
+    """The columns of the bytes ``begin:end``; None when they do not parse.
+
+    The fast scanner first; when it gives up, :func:`scan_rows` on the bytes
+    wrapped in the root element. ``each`` (for example scoring the texts) runs
+    on the columns of every block, so that the texts of the range are never
+    all in memory at once on the fast path.
+    """
+    size = end - begin
+    buffer = bytearray(size + PAD)
     with open(path, "rb") as stream:
         stream.seek(begin)
-        data = stream.read(end - begin)
+        if stream.readinto(memoryview(buffer)[:size]) != size:
+            return None
+    found = split_document(buffer, head=begin == 0, tail=last, root=root, size=size)
+    if FAST and found is not None:
+        first, stop, _root = found
+        scanner = RowScanner(fields, lengths=lengths, keep_if=keep_if, texts=texts)
+        before = buffer.count(b"\n", 0, first)
+        parts = scan_buffer(scanner, buffer, first, stop, before + 1)
+        if parts is not None:
+            parts = parts or [empty_columns(scanner)]
+            # each row is one line: count the newlines of the head and tail only
+            rows = sum(len(part[LINE]) for part in parts)
+            newlines = before + rows + buffer.count(b"\n", stop, size)
+            return join_columns([each(part) if each else part for part in parts]), newlines
+    newlines = buffer.count(b"\n", 0, size)
     head = b"" if begin == 0 else b"<" + root + b">"
     tail = b"" if last else b"</" + root + b">"
     try:
         columns = scan_rows(
-            io.BytesIO(head + data + tail),
+            io.BytesIO(head + buffer[:size] + tail),
             fields,
             source=path,
             lengths=lengths,
             keep_if=keep_if,
+            texts=texts,
         )
     except SourceError:
         return None
-    return _compact(columns), data.count(b"\n")
+    columns = _compact(columns)
+    return (each(columns) if each else columns), newlines
 
 
 def _compact(columns: dict[str, list]) -> dict[str, object]:
@@ -398,15 +457,22 @@ def scan_rows_parallel(
     *,
     lengths: Sequence[str] = (),
     keep_if: Mapping[str, str] | None = None,
+    texts: Sequence[str] = (),
+    each: Callable[[dict[str, object]], dict[str, object]] | None = None,
     processes: int | None = None,
     piece: int | None = None,
 ) -> dict[str, object] | None:
     """:func:`scan_rows` on an uncompressed file, one byte range per worker process.
 
     The file is cut into ranges of about ``piece`` bytes (default
-    :data:`RANGE_BYTES`) that end at a line end; each is parsed by
-    :func:`scan_rows` wrapped in the root element, in ``processes`` worker
-    processes (default one per CPU), and the columns are joined in file order
+    :data:`RANGE_BYTES`) that end at a line end; each is read by the
+    vectorised scanner (:mod:`influence.sources._xmlrows`) or, when its lines
+    are not of the simple one-row-per-line shape, by :func:`scan_rows` wrapped
+    in the root element, in ``processes`` worker processes (default one per
+    CPU). ``texts`` and ``each`` are as in
+    :func:`~influence.sources._xmlrows.scan_rows_fast`: ``each`` runs in the
+    workers (it must be picklable), so only its results travel back. The
+    columns are joined in file order
     with the line numbers of the whole file. Text columns come back as pandas
     ``string`` arrays and numbers as int64 arrays (missing text is ``<NA>``
     instead of ``None``): far less memory than lists of Python objects.
@@ -447,6 +513,8 @@ def scan_rows_parallel(
             list(fields),
             list(lengths),
             dict(keep_if or {}),
+            list(texts),
+            each,
         )
         for n, (b, e) in enumerate(ranges)
     ]
@@ -463,16 +531,89 @@ def scan_rows_parallel(
             columns[name] = np.concatenate(
                 [piece + offset for piece, offset in zip(pieces, offsets, strict=True)]
             )
-        elif isinstance(pieces[0], np.ndarray):
-            columns[name] = np.concatenate(pieces)
         else:
-            columns[name] = pd.concat([pd.Series(piece) for piece in pieces]).array
+            columns[name] = join_columns([{name: piece} for piece in pieces])[name]
     return columns
 
 
-def _scan_file(path: Path, table: str) -> dict[str, list]:
-    """Columns of one dump file: in parallel when it is large and plain, else with expat."""
-    options = {"lengths": _LENGTHS.get(table, ()), "keep_if": _KEEP_IF.get(table)}
+#: Read with the vectorised scanner of :mod:`influence.sources._xmlrows` when the
+#: file has the simple one-row-per-line shape (tests switch it off to compare).
+FAST = True
+#: Errors of a stream that make the fast path hand over to expat (which reports them).
+_READ_ERRORS = (OSError, EOFError, ValueError, lzma.LZMAError, zlib.error)
+#: Attributes scored for sentiment, per file (``Title`` and ``Body`` make one text).
+_TEXTS: dict[str, tuple[str, ...]] = {"Posts": ("Title", "Body"), "Comments": ("Text",)}
+
+
+_SENTIMENT_DTYPES = {"sentiment": "float64", "language": STRING, "brand_mention": "boolean"}
+
+
+class _Scorer:
+    """Replace the scanned texts of a block by ``sentiment``, ``language``, ``brand_mention``.
+
+    A class (not a closure) so that worker processes can receive it. A post's
+    text is its title and its body with the HTML tags stripped (entities
+    unescaped); a comment's is its text.
+    """
+
+    def __init__(self, table: str, brand: Sequence[str] | None) -> None:
+        self.table = table
+        self.brand = None if brand is None else list(brand)
+
+    def __call__(self, columns: dict[str, object]) -> dict[str, object]:
+        from influence.sentiment import score_sentiment
+
+        out = {name: v for name, v in columns.items() if not name.startswith(TEXT_PREFIX)}
+        texts = [
+            pd.Series(pd.array(columns[TEXT_PREFIX + name], dtype=STRING))
+            for name in _TEXTS[self.table]
+        ]
+        if self.table == "Posts":
+            title, body = texts[0], _strip_html(texts[1])
+            text = (title.fillna("") + "\n" + body.fillna("")).str.strip()
+            text = text.mask(text == "")
+        else:
+            text = texts[0]
+        scored = score_sentiment(text, brand=self.brand)
+        out["sentiment"] = scored["sentiment"].to_numpy(dtype="float64")
+        out["language"] = scored["language"].array
+        out["brand_mention"] = scored["brand_mention"].array
+        return out
+
+
+def _scoring(
+    table: str, sentiment: bool, brand: Sequence[str] | None
+) -> tuple[tuple[str, ...], _Scorer | None]:
+    """The attributes to keep whole and the scorer of one file (none without ``sentiment``)."""
+    texts = _TEXTS.get(table, ()) if sentiment else ()
+    return texts, (_Scorer(table, brand) if texts else None)
+
+
+def _finish_scoring(
+    messages: pd.DataFrame,
+    *,
+    sentiment: bool,
+    stats: ReadStats,
+    brand: Sequence[str] | None,
+    wanted: bool = True,
+) -> pd.DataFrame:
+    """Unscanned texts: let score_texts note why (scoring ``wanted`` off, or packages missing)."""
+    if sentiment:
+        return messages
+    return score_texts(messages.assign(**{TEXT: pd.NA}), stats=stats, brand=brand, sentiment=wanted)
+
+
+def _scan_file(
+    path: Path, table: str, *, sentiment: bool = False, brand: Sequence[str] | None = None
+) -> dict[str, object]:
+    """Columns of one dump file: in parallel when it is large and plain, else in one process.
+
+    The vectorised scanner first, expat (:func:`scan_rows`) when it gives up.
+    With ``sentiment``, posts and comments come with the columns of
+    :class:`_Scorer` instead of their texts, scored block by block.
+    """
+    texts, each = _scoring(table, sentiment, brand)
+    options = {"lengths": _LENGTHS.get(table, ()), "keep_if": _KEEP_IF.get(table), "texts": texts}
     # fork only from a single-threaded process: a thread holding a lock at fork
     # time (a Dask worker, a notebook's event loop) could hang the children
     if PARALLEL and (os.cpu_count() or 1) > 1 and threading.active_count() == 1:
@@ -481,15 +622,28 @@ def _scan_file(path: Path, table: str) -> dict[str, list]:
         except OSError:
             size = 0
         if size >= PARALLEL_MIN_BYTES:
-            columns = scan_rows_parallel(path, FIELDS[table], **options)
+            columns = scan_rows_parallel(path, FIELDS[table], each=each, **options)
             if columns is not None:
                 return columns
+    if FAST:
+        try:
+            with open_binary(path) as stream:
+                columns = scan_rows_fast(stream, FIELDS[table], each=each, **options)
+        except _READ_ERRORS:
+            columns = None  # expat reads it again and reports the problem with its line
+        if columns is not None:
+            return columns
     with open_binary(path) as stream:
-        return scan_rows(stream, FIELDS[table], source=path.name, **options)
+        columns = scan_rows(stream, FIELDS[table], source=path.name, **options)
+    return each(_compact(columns)) if each else columns
 
 
 def read_stackexchange(
-    path: str | Path, *, on_error: OnError = "raise", brand: Iterable[str] | str | None = None
+    path: str | Path,
+    *,
+    on_error: OnError = "raise",
+    brand: Iterable[str] | str | None = None,
+    sentiment: bool = True,
 ) -> Community:
     """Read a Stack Exchange data dump folder into a :class:`~influence.community.Community`.
 
@@ -504,10 +658,20 @@ def read_stackexchange(
         ``"skip"`` drops bad records, counts them in ``read_stats`` as
         ``malformed`` or ``duplicate_id`` and warns once.
     brand : str or iterable of str, optional
-        Accepted for the same call as every reader. Post bodies and comment texts
-        are reduced to their lengths while scanning (memory), so Stack Exchange
-        messages carry no ``sentiment`` yet: intimacy stays empty, and a read note
-        says so.
+        Brand or topic keywords for the ``brand_mention`` column.
+    sentiment : bool, default True
+        ``False`` skips the scoring of the texts (no ``sentiment``, ``language``
+        or ``brand_mention`` column, a read note says why): faster on huge dumps.
+
+    Notes
+    -----
+    Messages carry ``sentiment``, ``language`` and ``brand_mention``
+    (:func:`~influence.sentiment.score_sentiment`, as every reader): a post's
+    text is its title and its body with the HTML tags stripped, a comment's its
+    text. They are scored while scanning, block by block (in the worker
+    processes for large files), so the texts of a dump are never all in memory;
+    the messages keep only their lengths. Without the ``engagement`` extra the
+    three columns are absent and a read note says so.
 
     Returns
     -------
@@ -548,7 +712,15 @@ def read_stackexchange(
             f"{sorted(p.name for p in folder.iterdir())[:10]})",
             path=str(folder),
         )
-    tables = {table: _scan_file(files[table], table) for table in FIELDS if table in files}
+    from influence.sentiment import missing_packages
+
+    brand = [brand] if isinstance(brand, str) else brand
+    wanted, sentiment = sentiment, sentiment and not missing_packages()
+    tables = {
+        table: _scan_file(files[table], table, sentiment=sentiment, brand=brand)
+        for table in FIELDS
+        if table in files
+    }
     stats = ReadStats()
     messages, links, users = parse_stackexchange(
         tables,
@@ -557,6 +729,9 @@ def read_stackexchange(
         stats=stats,
     )
     del tables  # the scanned columns are no longer needed: free them before assembling
+    messages = _finish_scoring(
+        messages, sentiment=sentiment, stats=stats, brand=brand, wanted=wanted
+    )
     for table in _UNUSED:
         if table in files:
             stats.note(f"{files[table].name}: not used")
@@ -587,6 +762,8 @@ def _frame(rows: Mapping[str, Sequence] | pd.DataFrame, fields: Sequence[str]) -
     for name, values in rows.items():
         if isinstance(getattr(values, "dtype", None), pd.StringDtype):
             column = pd.Series(values, dtype=STRING)  # already compact (scan_rows_parallel)
+        elif name in SENTIMENT_COLUMNS:  # scored while scanning
+            column = pd.Series(values, dtype=_SENTIMENT_DTYPES[name])
         else:
             column = pd.Series(list(values), dtype=object)
             if name != LINE and pd.api.types.infer_dtype(column, skipna=True) == "string":
@@ -657,8 +834,8 @@ class _Checks:
     def integer(self, column: str, required: bool = True) -> None:
         values = self.frame[column]
         blank = _blank(values)
-        bad = _integers(values).isna().to_numpy(bool) & ~blank
         number = _integers(values)
+        bad = number.isna().to_numpy(bool) & ~blank
         bad |= ~blank & number.notna().to_numpy(bool) & (number != np.floor(number)).to_numpy(bool)
         mask = bad | blank if required else bad
 
@@ -733,6 +910,8 @@ class _Checks:
                 if count:
                     dropped[reason] = dropped.get(reason, 0) + count
         keep = np.flatnonzero(~bad)
+        if len(keep) == n:  # nothing dropped: no copy (the frame has a RangeIndex)
+            return self.frame.reset_index(drop=True), keep, dropped, first
         return self.frame.iloc[keep].reset_index(drop=True), keep, dropped, first
 
 
@@ -844,17 +1023,17 @@ def parse_posts(
 
     conversation = post_type.isin([QUESTION, ANSWER]).to_numpy(bool)
     dropped["not_conversation"] = int((~conversation).sum())
-    posts = frame.loc[conversation].reset_index(drop=True)
-    created = created.loc[conversation].reset_index(drop=True)
+    posts = frame
+    if not conversation.all():
+        posts = frame.loc[conversation].reset_index(drop=True)
+        created = created.loc[conversation].reset_index(drop=True)
     is_question = (post_type.loc[conversation] == QUESTION).to_numpy(bool)
 
     ids = normalize_ids(posts["Id"])
     parent = normalize_ids(posts["ParentId"]).mask(is_question)
     thread = ids.where(is_question, parent)
-    question_tags = pd.Series(
-        _split_tags(posts["Tags"]).to_numpy()[is_question], index=ids.to_numpy()[is_question]
-    )
-    tags = pd.Series(question_tags.reindex(thread.to_numpy()).to_numpy(), dtype=STRING)
+    question_tags = _split_tags(posts["Tags"]).array[is_question]
+    tags = pd.Series(_take(question_tags, id_positions(thread, ids[is_question])))
     length = _text_length(posts, "Body")
     score = _integers(posts["Score"]).astype("float64")
     if len(frame) and frame["Score"].isna().all():
@@ -881,10 +1060,23 @@ def parse_posts(
             "tags": tags,
         }
     )
-    links = _accept_links(posts.loc[is_question], messages, votes)
+    _carry_sentiment(messages, posts)
+    links = _accept_links(posts.loc[is_question, ["Id", "AcceptedAnswerId"]], messages, votes)
     if stats is not None:
         stats.record(source, "messages", read=total, kept=len(messages), dropped=dropped)
     return messages, links
+
+
+def _take(values, positions: np.ndarray) -> pd.api.extensions.ExtensionArray:
+    """``values`` (as strings) at ``positions``; missing where a position is -1."""
+    return pd.array(values, dtype=STRING).take(positions, allow_fill=True)
+
+
+def _carry_sentiment(messages: pd.DataFrame, frame: pd.DataFrame) -> None:
+    """Copy the columns scored while scanning (when present) onto ``messages``, in place."""
+    if all(column in frame.columns for column in SENTIMENT_COLUMNS):
+        for column in SENTIMENT_COLUMNS:
+            messages[column] = frame[column].array
 
 
 def _vote_balance(votes: pd.DataFrame) -> pd.Series:
@@ -906,18 +1098,17 @@ def _accept_links(
     if not has.any():
         return _empty_links()
     answer_ids = accepted[has].to_numpy()
-    answer_time = pd.Series(messages["created_at"].array, index=messages["message_id"].array)
-    answer_time = answer_time[messages["kind"].to_numpy() == "answer"]
-    when = pd.Series(answer_time.reindex(answer_ids).array, dtype=UTC)
+    created = pd.Series(messages["created_at"].array, dtype=UTC)
+    answers = (messages["kind"] == "answer").to_numpy(bool)
+    on_answer = id_positions(accepted[has], messages["message_id"][answers])
+    when = pd.Series(created[answers].array.take(on_answer, allow_fill=True))
     if votes is not None and len(votes):
         accepts = votes.loc[votes["vote_type"] == ACCEPTED_BY_ORIGINATOR]
         voted = accepts.groupby("post_id")["created_at"].max()
         voted_at = pd.Series(voted.reindex(answer_ids).array, dtype=UTC)
         when = voted_at.fillna(when)
-    question_time = pd.Series(messages["created_at"].array, index=messages["message_id"].array)
-    when = when.fillna(
-        pd.Series(question_time.reindex(question_ids[has].to_numpy()).array, dtype=UTC)
-    )
+    on_question = id_positions(question_ids[has], messages["message_id"])
+    when = when.fillna(pd.Series(created.array.take(on_question, allow_fill=True)))
     return pd.DataFrame(
         {
             "kind": "accept",
@@ -1129,15 +1320,16 @@ def parse_comments(
     post_id = normalize_ids(frame["PostId"])
     on_skipped = post_id.isin(pd.Index(list(skipped_posts), dtype=STRING)).to_numpy(bool)
     dropped["not_conversation"] = int(on_skipped.sum())
-    frame = frame.loc[~on_skipped].reset_index(drop=True)
-    created = created.loc[~on_skipped].reset_index(drop=True)
-    post_id = post_id.loc[~on_skipped].reset_index(drop=True)
+    if on_skipped.any():
+        frame = frame.loc[~on_skipped].reset_index(drop=True)
+        created = created.loc[~on_skipped].reset_index(drop=True)
+        post_id = post_id.loc[~on_skipped].reset_index(drop=True)
 
-    by_post = posts.set_index("message_id")
-    thread = pd.Series(by_post["thread_id"].reindex(post_id.to_numpy()).to_numpy(), dtype=STRING)
-    thread = thread.fillna(post_id)
-    by_thread = posts.loc[posts["kind"] == "question"].set_index("message_id")
-    tags = pd.Series(by_thread["tags"].reindex(thread.to_numpy()).to_numpy(), dtype=STRING)
+    on_post = id_positions(post_id, posts["message_id"])
+    thread = pd.Series(_take(posts["thread_id"], on_post)).fillna(post_id)
+    question = (posts["kind"] == "question").to_numpy(bool)
+    on_thread = id_positions(thread, posts["message_id"][question])
+    tags = pd.Series(_take(posts["tags"][question], on_thread))
     length = _text_length(frame, "Text")
     ids = normalize_ids(frame["Id"])
     messages = pd.DataFrame(
@@ -1155,6 +1347,7 @@ def parse_comments(
             "tags": tags,
         }
     )
+    _carry_sentiment(messages, frame)
     if stats is not None:
         stats.record(source, "messages", read=total, kept=len(messages), dropped=dropped)
     order = _integers(frame["Id"]).to_numpy(dtype="float64")
@@ -1176,7 +1369,7 @@ def _mention_links(
     stats: ReadStats | None,
 ) -> pd.DataFrame:
     """Resolve ``@name`` tokens among each post's participants (vectorised)."""
-    texts = pd.Series(texts.to_numpy(), dtype=STRING)
+    texts = pd.Series(pd.array(texts.array, dtype=STRING))
     has_at = texts.str.contains("@", regex=False).fillna(False).to_numpy(bool)
     found = texts[has_at].str.extractall(MENTION_PATTERN)
     if len(found):
@@ -1189,9 +1382,9 @@ def _mention_links(
         {
             "token_number": np.arange(len(row)),
             "token": pd.array(token, dtype=STRING),
-            "comment": comments["message_id"].to_numpy()[row],
-            "author": comments["author_id"].to_numpy()[row],
-            "post_id": comments["parent_id"].to_numpy()[row],
+            "comment": comments["message_id"].array.take(row),
+            "author": comments["author_id"].array.take(row),
+            "post_id": comments["parent_id"].array.take(row),
             "at": comments["created_at"].array[row],
             "order": order[row],
         }
@@ -1199,18 +1392,18 @@ def _mention_links(
 
     # only the posts that some token is about matter: keep their participants only
     # (same rows in the same order, a fraction of the memory on a large dump)
-    mentioned = pd.Index(tokens["post_id"].astype(STRING).dropna().unique())
+    mentioned = arrow_strings(tokens["post_id"]).drop_null().unique()
 
     def about(ids) -> np.ndarray:
-        return pd.Series(ids, dtype=STRING).isin(mentioned).fillna(False).to_numpy(bool)
+        return pc.is_in(arrow_strings(ids), value_set=mentioned).to_numpy(zero_copy_only=False)
 
     owned = about(posts["message_id"].array)
     posts = posts.loc[owned]
     commented = about(comments["parent_id"].array)
     owners = pd.DataFrame(
         {
-            "post_id": posts["message_id"].to_numpy(),
-            "user_id": posts["author_id"].to_numpy(),
+            "post_id": posts["message_id"].array,
+            "user_id": posts["author_id"].array,
             "role": 1,
             "when": posts["created_at"].array,
             "rank": np.nan,
@@ -1218,8 +1411,8 @@ def _mention_links(
     )
     commenters = pd.DataFrame(
         {
-            "post_id": comments["parent_id"].to_numpy()[commented],
-            "user_id": comments["author_id"].to_numpy()[commented],
+            "post_id": comments["parent_id"].array[commented],
+            "user_id": comments["author_id"].array[commented],
             "role": 0,
             "when": comments["created_at"].array[commented],
             "rank": order[commented],
@@ -1254,16 +1447,10 @@ def _mention_links(
     participants["when"] = pd.to_datetime(participants["when"], utc=True)
     participants = participants.loc[participants["user_id"].notna()]
     if users is not None and len(users):
-        names = pd.Series(
-            users["display_name"]
-            .astype(STRING)
-            .str.replace(r"\s+", "", regex=True)
-            .str.casefold()
-            .to_numpy(),
-            index=users["user_id"].astype(STRING).to_numpy(),
-        )
-        names = names[~names.index.duplicated()]
-        participants["name"] = names.reindex(participants["user_id"].to_numpy()).to_numpy()
+        names = users["display_name"].astype(STRING).str.replace(r"\s+", "", regex=True)
+        # a repeated user id: its first name
+        position = id_positions(participants["user_id"], users["user_id"].astype(STRING))
+        participants["name"] = _take(names.str.casefold(), position)
     else:
         participants["name"] = pd.NA
     participants = participants.loc[participants["name"].notna()]
@@ -1491,7 +1678,9 @@ def parse_stackexchange(
     Returns
     -------
     messages, links, users
-        ``users`` is ``None`` without ``Users.xml``.
+        ``users`` is ``None`` without ``Users.xml``. Messages carry
+        ``sentiment``, ``language`` and ``brand_mention`` when the scanned posts
+        and comments have them (scored while scanning, see :func:`read_stackexchange`).
 
     Examples
     --------
@@ -1502,14 +1691,13 @@ def parse_stackexchange(
     >>> messages, links, users = parse_stackexchange(tables, stats=stats)
     >>> len(messages), len(links), users is None
     (2, 0, True)
-    >>> stats.notes[1]
+    >>> stats.notes[0]
     'Comments.xml: absent; no comments and no mentions'
     """
     on_error = check_on_error(on_error)
     sources = {table: f"{table}.xml" for table in FIELDS} | dict(sources or {})
     stats = ReadStats() if stats is None else stats
     options = {"on_error": on_error, "stats": stats}
-    stats.note("Stack Exchange texts are not kept: no per-message sentiment, so intimacy is empty")
     for table, consequence in (
         ("Comments", "no comments and no mentions"),
         ("Users", "users are known by id only and mentions cannot be resolved"),
@@ -1578,20 +1766,11 @@ def _with_editors(messages: pd.DataFrame, frame: pd.DataFrame) -> pd.DataFrame:
         column="LastEditDate",
         on_error="skip",
     )
-    last = pd.DataFrame(
-        {
-            "last_editor_id": normalize_ids(frame.loc[edited, "LastEditorUserId"]).to_numpy(),
-            "last_edited_at": when.array,
-        },
-        index=ids[edited].to_numpy(),
-    )
-    last = last[~last.index.duplicated()]
-    out = messages.copy()
-    out["last_editor_id"] = last["last_editor_id"].reindex(out["message_id"]).to_numpy()
-    out["last_edited_at"] = pd.Series(
-        last["last_edited_at"].reindex(out["message_id"].array).array, dtype=UTC
-    ).array
-    return out
+    # the first row of a repeated id, as the posts keep it
+    position = id_positions(messages["message_id"], ids[edited])
+    editor = normalize_ids(frame.loc[edited, "LastEditorUserId"])
+    edited_at = pd.Series(when.array, dtype=UTC).array.take(position, allow_fill=True)
+    return messages.assign(last_editor_id=_take(editor, position), last_edited_at=edited_at)
 
 
 def _skipped_posts(frame: pd.DataFrame) -> np.ndarray:

@@ -76,9 +76,12 @@ from influence.sources._common import (
     head,
     iter_json_array,
     iter_ndjson,
+    list_files,
     located,
     open_binary,
     parse_timestamps,
+    record_messages,
+    repeated_ids,
     score_texts,
     thread_roots,
 )
@@ -145,11 +148,7 @@ def sniff(path: str | Path) -> bool:
 
 
 def _files(folder: Path) -> list[Path]:
-    return [
-        p
-        for p in sorted(folder.iterdir())
-        if p.is_file() and not p.name.startswith(".") and p.name.lower().endswith(_SUFFIXES)
-    ]
+    return list_files(folder, _SUFFIXES)
 
 
 def _archive_files(folder: Path) -> list[Path]:
@@ -177,7 +176,11 @@ def _looks_twitter(path: Path) -> bool:
 
 
 def read_twitter(
-    path: str | Path, *, on_error: OnError = "raise", brand: Iterable[str] | None = None
+    path: str | Path,
+    *,
+    on_error: OnError = "raise",
+    brand: Iterable[str] | None = None,
+    sentiment: bool = True,
 ) -> Community:
     """Read a Twitter export (file or folder) into a :class:`~influence.community.Community`.
 
@@ -193,6 +196,9 @@ def read_twitter(
         ``created_at``, a repeated id), counts it and warns once.
     brand : iterable of str, optional
         Brand or topic keywords for the ``brand_mention`` column.
+    sentiment : bool, default True
+        ``False`` skips the scoring of the texts (no ``sentiment``, ``language``
+        or ``brand_mention`` column, a read note says why): faster on huge dumps.
 
     Returns
     -------
@@ -259,7 +265,7 @@ def read_twitter(
         users.append(owner)
     messages, links, user_table = parse_twitter(tweets, users=users, on_error=on_error, stats=stats)
     del tweets  # the texts live on in messages["text"] only until scored
-    messages = score_texts(messages, stats=stats, brand=brand)
+    messages = score_texts(messages, stats=stats, brand=brand, sentiment=sentiment)
     return assemble(
         messages,
         links=links,
@@ -659,27 +665,19 @@ def parse_twitter(
         frames.append(frame)
     table = pd.concat(frames, ignore_index=True)
     bad_time = table["created_at"].isna().to_numpy(bool)
-    duplicated = np.zeros(len(table), dtype=bool)
-    duplicated[~bad_time] = table.loc[~bad_time, "message_id"].duplicated().to_numpy(bool)
-    if duplicated.any() and on_error == "raise":
-        at = int(np.flatnonzero(duplicated)[0])
-        raise SourceError(
-            f"tweet id must be unique (got {table['message_id'].iloc[at]} again)",
-            path=table["_source"].iloc[at],
-            line=table["_line"].iloc[at],
-        )
+    duplicated = repeated_ids(
+        table["message_id"],
+        bad=bad_time,
+        on_error=on_error,
+        sources=table["_source"].to_numpy(),
+        lines=table["_line"],
+        what="tweet id",
+    )
     for source, columns in scanned.items():
         mine = (table["_source"] == source).to_numpy(bool)
         malformed = int(columns["_malformed"][0]) + int((bad_time & mine).sum())
         dup = int((duplicated & mine).sum())
         kept = int((mine & ~bad_time & ~duplicated).sum())
-        stats.record(
-            source,
-            "messages",
-            read=kept + malformed + dup,
-            kept=kept,
-            dropped={"malformed": malformed, "duplicate_id": dup},
-        )
         first = columns["_first"][0]
         problem = mine & (bad_time | duplicated)
         if first is None and problem.any():
@@ -688,8 +686,7 @@ def parse_twitter(
             first = (
                 f"{source}:{table['_line'].iloc[at]}: {what} (got {table['created'].iloc[at]!r})"
             )
-        if first is not None:
-            stats.note(f"{source}: skipped {malformed + dup} bad record(s); first: {first}")
+        record_messages(stats, source, kept=kept, malformed=malformed, duplicates=dup, first=first)
     table = table.loc[~bad_time & ~duplicated].reset_index(drop=True)
 
     ids = table["message_id"].astype(STRING)

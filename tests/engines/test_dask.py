@@ -151,8 +151,8 @@ def test_graph_metrics_match_on_random_weighted_graphs(seed, dask_client):
 @pytest.mark.parametrize("folder", DATASETS, ids=lambda p: p.name)
 def test_partitioned_reader_reads_what_the_reader_reads(folder, dask_client):
     # 4 KiB ranges: many partitions per file, each cut at a row boundary
-    expected = read(folder)
-    actual = read_partitioned(folder, client=dask_client, piece=4096)
+    expected = read(folder, brand=["language"])
+    actual = read_partitioned(folder, client=dask_client, piece=4096, brand=["language"])
     pd.testing.assert_frame_equal(actual.messages, expected.messages)
     pd.testing.assert_frame_equal(actual.interactions, expected.interactions)
     pd.testing.assert_frame_equal(actual.users, expected.users)
@@ -235,3 +235,246 @@ def test_cli_scheduler_needs_the_dask_engine(tmp_path):
     )
     assert result.exit_code == 2
     assert "--scheduler goes with --engine dask" in result.output
+
+
+# --------------------------------------------------------------------------- partitioned reading
+
+DATA = ROOT / "tests" / "data"
+REDDIT = DATA / "reddit" / "dump"
+TABLE_CSV = DATA / "table" / "posts.csv"
+
+
+def assert_same_community(expected, actual) -> None:
+    pd.testing.assert_frame_equal(actual.messages, expected.messages)
+    pd.testing.assert_frame_equal(actual.interactions, expected.interactions)
+    pd.testing.assert_frame_equal(actual.users, expected.users)
+    assert actual.read_stats.to_dict() == expected.read_stats.to_dict()
+    assert (actual.name, actual.platform) == (expected.name, expected.platform)
+
+
+def _table_rows() -> list[dict]:
+    rows = pd.read_csv(TABLE_CSV, dtype=str, keep_default_na=False).to_dict("records")
+    return [{k: (v if v != "" else None) for k, v in row.items()} for row in rows]
+
+
+@pytest.fixture(scope="module")
+def table_files(tmp_path_factory) -> Path:
+    """The table fixture as JSON Lines (plain, gzip, renamed columns, mixed types) and Parquet."""
+    import gzip
+    import json
+
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    folder = tmp_path_factory.mktemp("tables")
+    rows = _table_rows()
+    text = "".join(json.dumps(row) + "\n" for row in rows)
+    (folder / "posts.ndjson").write_text("\ufeff" + text.replace("\n", "\n\n", 1))
+    (folder / "posts.ndjson.gz").write_bytes(gzip.compress(text.encode()))
+    renamed = [{("author" if k == "author_id" else k): v for k, v in row.items()} for row in rows]
+    (folder / "renamed.jsonl").write_text("".join(json.dumps(row) + "\n" for row in renamed))
+    # created_at an epoch number on one line only: its range alone would infer another type
+    mixed = [dict(row, created_at=1709287200) if row["message_id"] == "3" else row for row in rows]
+    (folder / "mixed.ndjson").write_text("".join(json.dumps(row) + "\n" for row in mixed))
+    pq.write_table(pa.Table.from_pylist(rows), folder / "posts.parquet", row_group_size=2)
+    return folder
+
+
+TABLE_CASES = {
+    "ndjson-by-lines": ("posts.ndjson", None),
+    "ndjson-gz-by-file": ("posts.ndjson.gz", None),
+    "ndjson-mapped": ("renamed.jsonl", {"author_id": "author"}),
+    "ndjson-mixed-types": ("mixed.ndjson", None),
+    "parquet-by-row-groups": ("posts.parquet", None),
+}
+
+
+@pytest.mark.parametrize("case", sorted(TABLE_CASES))
+def test_partitioned_table_reads_what_the_reader_reads(case, table_files, dask_client):
+    name, mapping = TABLE_CASES[case]
+    path = table_files / name
+    expected = read(path, format="table", mapping=mapping, brand=["dump"])
+    actual = read_partitioned(
+        path, client=dask_client, format="table", mapping=mapping, brand=["dump"], piece=40
+    )
+    assert_same_community(expected, actual)
+    assert expected.messages["brand_mention"].sum() == 1  # "How do I read a dump?"
+
+
+def test_partitioned_csv_reads_what_the_reader_reads(dask_client):
+    expected = read(TABLE_CSV, brand="dump")
+    assert_same_community(expected, read_partitioned(TABLE_CSV, client=dask_client, brand="dump"))
+
+
+def test_parquet_row_groups_are_batched_in_file_order(table_files):
+    from influence.engines._partitions import _group_batches
+
+    path = table_files / "posts.parquet"
+    assert _group_batches(path, 1) == [[0], [1], [2]]  # 5 rows, 2 per group
+    assert _group_batches(path, 1 << 30) == [[0, 1, 2]]
+
+
+def test_json_ranges_are_joined_only_when_types_agree(table_files):
+    from influence.engines._partitions import _join_json_frames, _json_range, _ranges
+
+    def ranges(name):
+        path = table_files / name
+        return [_json_range(str(path), begin, end) for begin, end in _ranges(path, 40)]
+
+    # one line per range; parent_id and display_name missing in some: still joined
+    assert len(ranges("posts.ndjson")) == 5
+    assert _join_json_frames(ranges("posts.ndjson")) is not None
+    assert _join_json_frames(ranges("mixed.ndjson")) is None  # read whole (on a worker)
+
+    ints, floats = pd.DataFrame({"a": [1, 2]}), pd.DataFrame({"a": [1.5, np.nan]})
+    assert _join_json_frames([ints, floats])["a"].dtype == np.float64
+    strings, numbers = pd.DataFrame({"a": ["x"]}), pd.DataFrame({"a": [1]})
+    assert _join_json_frames([strings, numbers]) is None  # a whole read gives object
+    assert _join_json_frames([pd.DataFrame({"b": ["x"]}), strings])["b"].isna().tolist() == [
+        False,
+        True,
+    ]
+
+
+@pytest.mark.parametrize("piece", [None, 150])
+def test_partitioned_reddit_folder_reads_what_the_reader_reads(piece, dask_client):
+    expected = read(REDDIT, brand=["rules"])
+    actual = read_partitioned(REDDIT, client=dask_client, brand=["rules"], piece=piece)
+    assert_same_community(expected, actual)
+    assert expected.messages["brand_mention"].any()
+
+
+def test_partitioned_reddit_zst_and_single_file(tmp_path, dask_client):
+    zstandard = pytest.importorskip("zstandard")
+    data = (REDDIT / "RC_2024-01.ndjson").read_bytes()
+    target = tmp_path / "RC_2024-01.zst"
+    target.write_bytes(zstandard.ZstdCompressor().compress(data))
+    for path in (target, REDDIT / "RC_2024-01.ndjson"):
+        expected = read(path)
+        assert_same_community(expected, read_partitioned(path, client=dask_client, piece=100))
+
+
+def _with_bad_line(tmp_path) -> Path:
+    lines = (REDDIT / "RC_2024-01.ndjson").read_bytes().splitlines(keepends=True)
+    path = tmp_path / "RC_bad.ndjson"
+    path.write_bytes(b"".join(lines[:3]) + b'{"id": \n' + b"".join(lines[3:]))
+    return path
+
+
+def test_partitioned_reddit_errors_and_skips_name_the_line_in_the_file(tmp_path, dask_client):
+    from influence.errors import SourceError
+
+    path = _with_bad_line(tmp_path)
+    with pytest.raises(SourceError, match=r"RC_bad\.ndjson:4: line must be valid JSON"):
+        read_partitioned(path, client=dask_client, piece=100)
+    with pytest.warns(UserWarning, match="bad records were skipped"):
+        expected = read(path, on_error="skip")
+    with pytest.warns(UserWarning, match="bad records were skipped"):
+        actual = read_partitioned(path, client=dask_client, on_error="skip", piece=100)
+    assert_same_community(expected, actual)
+    assert any(":4: line must be valid JSON" in note for note in actual.read_stats.notes)
+
+
+def test_partitioned_table_error_names_the_line_in_the_file(tmp_path, dask_client):
+    from influence.errors import SourceError
+
+    path = tmp_path / "posts.ndjson"
+    path.write_text('{"message_id": "1", "author_id": "a", "created_at": 1}\n\n{"x": \n')
+    with pytest.raises(SourceError, match=r"posts\.ndjson:3: line must be a JSON object"):
+        read_partitioned(path, client=dask_client, piece=10)
+
+
+def test_partitioned_reader_refuses_a_mapping_for_another_format(dask_client):
+    from influence.errors import UnknownFormatError
+
+    with pytest.raises(UnknownFormatError, match="--map must go with format 'table'"):
+        read_partitioned(REDDIT, client=dask_client, mapping={"author_id": "author"})
+
+
+def test_parity_with_a_brand_on_a_partitioned_read(table_files, dask_client):
+    path = table_files / "posts.parquet"
+    community = read_partitioned(path, client=dask_client, brand=["dump"], piece=1)
+    expected = run_analysis(read(path, brand=["dump"]), brand=["dump"])
+    actual = run_analysis_dask(community, client=dask_client, brand=["dump"], npartitions=2)
+    assert_same_table(expected.users, actual.users)
+    assert actual.users["intimacy"].notna().any()
+
+
+def test_analyze_a_path_with_the_dask_engine_and_a_brand(dask_client):
+    expected = analyze(REDDIT, brand=["rules"])
+    actual = analyze(REDDIT, engine="dask", client=dask_client, brand=["rules"])
+    assert_same_table(expected, actual)
+
+
+# --------------------------------------------------------------------------- the scheduler
+
+
+def _unused_port() -> int:
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def test_unreachable_scheduler_fails_quickly_with_one_line(tmp_path, monkeypatch):
+    from click.testing import CliRunner
+
+    from influence.cli import main
+
+    address = f"tcp://127.0.0.1:{_unused_port()}"
+    monkeypatch.setenv("INFLUENCE_SCHEDULER_TIMEOUT", "0.5")
+    options = ["--engine", "dask", "--scheduler", address, "--out", str(tmp_path)]
+    result = CliRunner().invoke(main, ["analyze", str(DATASETS[-1]), *options])
+    assert result.exit_code == 1
+    lines = result.output.strip().splitlines()
+    assert lines[-1].startswith(f"Error: cannot reach the Dask scheduler at {address} (")
+    assert "INFLUENCE_SCHEDULER_TIMEOUT=SECONDS" in lines[-1]
+    assert "Traceback" not in result.output
+
+
+def test_scheduler_timeout_must_be_positive(monkeypatch):
+    from influence.engines.dask import connect_timeout
+    from influence.errors import InfluenceError
+
+    assert connect_timeout(1.5) == 1.5
+    monkeypatch.setenv("INFLUENCE_SCHEDULER_TIMEOUT", "12")
+    assert connect_timeout() == 12.0
+    monkeypatch.setenv("INFLUENCE_SCHEDULER_TIMEOUT", "soon")
+    with pytest.raises(
+        InfluenceError,
+        match=r"INFLUENCE_SCHEDULER_TIMEOUT must be a number of seconds above 0 \(got 'soon'\)",
+    ):
+        connect_timeout()
+    with pytest.raises(InfluenceError, match=r"timeout must be .* \(got 0\)"):
+        connect_timeout(0)
+
+
+def test_cli_brand_reaches_the_partitioned_reader(dask_client, tmp_path):
+    from click.testing import CliRunner
+
+    from influence.cli import main
+
+    outputs = {}
+    for engine in ("pandas", "dask"):
+        options = ["--engine", engine, "--brand", "rules", "--out", str(tmp_path / engine)]
+        if engine == "dask":
+            options += ["--scheduler", dask_client.scheduler.address]
+        result = CliRunner().invoke(main, ["analyze", str(REDDIT), *options])
+        assert result.exit_code == 0, result.output
+        users = pd.read_csv(tmp_path / engine / "users.csv", dtype={"user_id": str})
+        outputs[engine] = users.set_index("user_id")
+    assert outputs["dask"]["intimacy"].notna().any()
+    assert_same_table(outputs["pandas"][["intimacy"]], outputs["dask"][["intimacy"]])
+
+
+def test_every_step_is_announced_in_order(dask_client):
+    from influence.analysis import FINISH_STEPS
+    from influence.engines.dask import DASK_METRIC_STEPS
+    from influence.progress import watch_steps
+
+    seen = []
+    with watch_steps(lambda name, k, n: seen.append((name, k, n))):
+        run_analysis(read(DATASETS[-1]), engine="dask", client=dask_client)
+    names = ("cluster", *DASK_METRIC_STEPS, *FINISH_STEPS)
+    assert seen == [(name, k, 10) for k, name in enumerate(names, start=1)]

@@ -8,16 +8,18 @@ t-12.json (topic 12, category 5), records on lines 4, 10, 14, 17, 21, 23:
   1002 #2 bob 11:30+01:00 = 10:30Z, raw "Read the guide, @ann and @staff." (no parent
        number: replies to #1; @staff is no person: mention_unknown_user);
   1003 small action by system (post_type 3): system_message;
-  1004 #4 cat, replies to #2, "@bob" twice (one mention); already read from posts.json:
-       duplicate here;
+  1004 #4 cat, replies to #2, "@bob" twice (one mention), like count 1; also in
+       posts.json without a like count: this copy ranks first (a like count), so it is
+       kept here and the posts.json copy is the duplicate;
   1005 discobot: bot;   1006 #6 dan replies to #9, absent: parent "12#9".
 posts.json (latest posts): 2002 #2 ann in topic 13 (category 7) "Welcome @Bob";
-  2001 #1 bob; 1004 (first seen here, no like count).
+  2001 #1 bob; 1004 (a copy of t-12.json's, no like count: duplicate).
 likes.csv: ann and cat like 1002, a flag (type 3) by cat, Ann likes 2001 (no time: the
   post's time), a like of post 9999 (unknown).
 User ids are usernames, one spelling per name, that of the earliest post ("Ann", post 1001).
 """
 
+import json
 import shutil
 from pathlib import Path
 
@@ -72,8 +74,8 @@ def test_api_json_and_likes_exact():
         _stamp("2024-02-03 11:00"),
     ]
     assert messages["topic"].tolist() == ["5", "5", "5", "5", "7", "7"]
-    # like counts: 3 (actions_summary); else likes in likes.csv: 2, 0, 0, 1, 0
-    np.testing.assert_array_equal(messages["score"].to_numpy(), [3, 2, 0, 0, 1, 0])
+    # like counts: 3 and 1 (actions_summary); else likes in likes.csv: 2, 0, 1, 0
+    np.testing.assert_array_equal(messages["score"].to_numpy(), [3, 2, 1, 0, 1, 0])
     # "How do I start? cc @bob" (cooked without HTML) is 23 characters
     assert messages["text_length"].tolist() == [23, 32, 23, 10, 9, 12]
     assert _pairs(community) == [
@@ -98,11 +100,11 @@ def test_api_json_and_likes_exact():
         "discourse_user_id": ["10", "11", "12", "13"],
     }
     assert _entries(community) == {
-        ("posts.json", "messages"): (3, 3, {}),
-        ("t-12.json", "messages"): (6, 3, {"bot": 1, "duplicate": 1, "system_message": 1}),
+        ("posts.json", "messages"): (3, 2, {"duplicate": 1}),
+        ("t-12.json", "messages"): (6, 4, {"bot": 1, "system_message": 1}),
         ("likes.csv", "likes"): (5, 3, {"like_of_unknown_post": 1, "not_like": 1}),
-        ("posts.json", "mentions"): (3, 2, {"repeated": 1}),
-        ("t-12.json", "mentions"): (3, 2, {"mention_unknown_user": 1}),
+        ("posts.json", "mentions"): (1, 1, {}),
+        ("t-12.json", "mentions"): (5, 3, {"mention_unknown_user": 1, "repeated": 1}),
         ("(derived)", "interactions"): (11, 10, {"reply_to_unknown_message": 1}),
     }
 
@@ -221,3 +223,132 @@ def test_cli_users_table(tmp_path):
         "segment": ["member"] * 4,
         "messages": [2, 2, 1, 1],
     }
+
+
+# ----------------------------------------------------------------- merged duplicates
+#
+# Post 7 of topic 3 is exported twice, in a topic file and a latest-posts file:
+#   topic copy:  updated 2024-05-02, raw "Edited: thanks @ann" (19), like count 2, no name;
+#   latest copy: updated 2024-05-01, raw "thanks" (6), like count 5, name "Bo Z",
+#                title "Helper".
+# The topic copy ranks first (latest updated_at): its text, length and mention win; the
+# like count is the largest (5); name and title, absent from it, come from the other copy.
+
+
+def _post(**fields):
+    post = {"topic_id": 3, "username": "bo", "user_id": 2, "post_type": 1}
+    return {**post, **fields}
+
+
+def _ann():
+    return _post(
+        id=6,
+        post_number=1,
+        username="ann",
+        user_id=1,
+        raw="hi",
+        created_at="2024-05-01T09:00:00Z",
+        category_id=4,
+    )
+
+
+def _write_copies(folder, topic_name, latest_name, topic_copy, latest_copy):
+    folder.mkdir()
+    topic = {"id": 3, "category_id": 4, "post_stream": {"posts": [_ann(), topic_copy]}}
+    (folder / topic_name).write_text(json.dumps(topic, indent=1))
+    (folder / latest_name).write_text(json.dumps({"latest_posts": [latest_copy]}, indent=1))
+
+
+def _tables(community):
+    messages = community.messages.drop(columns=["sentiment", "language"], errors="ignore")
+    return messages, community.interactions, community.users
+
+
+def _by_copy(community, names):
+    """Read stats per file, keyed by which copy the file holds (not by its name)."""
+    entries = _entries(community)
+    return {
+        (copy, table): counts
+        for (source, table), counts in entries.items()
+        for name, copy in names.items()
+        if source == name
+    }
+
+
+COPIES = {
+    "topic": _post(
+        id=7,
+        post_number=2,
+        created_at="2024-05-01T10:00:00Z",
+        updated_at="2024-05-02T08:00:00Z",
+        raw="Edited: thanks @ann",
+        actions_summary=[{"id": 2, "count": 2}],
+    ),
+    "latest": _post(
+        id=7,
+        post_number=2,
+        created_at="2024-05-01T10:00:00Z",
+        updated_at="2024-05-01T10:00:00Z",
+        raw="thanks",
+        like_count=5,
+        name="Bo Z",
+        user_title="Helper",
+        category_id=4,
+    ),
+}
+
+
+@pytest.mark.parametrize("swap", [False, True])
+def test_duplicate_copies_merge_field_by_field(tmp_path, swap):
+    names = ("a-topic.json", "z-latest.json") if not swap else ("z-topic.json", "a-latest.json")
+    _write_copies(tmp_path / "forum", *names, COPIES["topic"], COPIES["latest"])
+    community = read_discourse(tmp_path / "forum")
+    messages = community.messages.set_index("message_id")
+    assert messages.loc["7", "text_length"] == 19
+    assert messages.loc["7", "score"] == 5.0
+    assert messages.loc["7", "parent_id"] == "6"
+    assert _pairs(community) == [("bo", "ann", "mention"), ("bo", "ann", "reply")]
+    users = community.users.set_index("user_id")
+    assert users.loc["bo", ["display_name", "title"]].tolist() == ["Bo Z", "Helper"]
+    # the topic copy is kept (and its mention counted) in its file; the other is a duplicate
+    assert _by_copy(community, {names[0]: "topic", names[1]: "latest"}) == {
+        ("topic", "messages"): (2, 2, {}),
+        ("latest", "messages"): (1, 0, {"duplicate": 1}),
+        ("topic", "mentions"): (1, 1, {}),
+    }
+
+
+def test_duplicate_copies_both_file_orders_give_identical_tables(tmp_path):
+    # no updated_at and the same like count: the copies tie but for their content
+    first = {**COPIES["topic"], "updated_at": None, "actions_summary": [], "like_count": 5}
+    second = {**COPIES["latest"], "updated_at": None}
+    tables = []
+    for folder, names in (("one", ("a.json", "b.json")), ("two", ("b.json", "a.json"))):
+        _write_copies(tmp_path / folder, *names, first, second)
+        tables.append(_tables(read_discourse(tmp_path / folder)))
+    for one, two in zip(*tables, strict=True):
+        pd.testing.assert_frame_equal(one, two)
+    # the latest-posts copy has more fields (name, title, category): it ranks first
+    assert tables[0][0].set_index("message_id").loc["7", "text_length"] == 6
+    # and the records swapped inside one file (overlapping API pages) give the same too
+    folder = tmp_path / "pages"
+    folder.mkdir()
+    for name, posts in (("p1.json", [second, _ann()]), ("p2.json", [first, _ann(), second])):
+        (folder / name).write_text(json.dumps({"latest_posts": posts}))
+    paged = read_discourse(folder)
+    pd.testing.assert_frame_equal(_tables(paged)[0], tables[0][0])
+    # p1.json holds the best copy of post 7 and the first read of the identical copies
+    # of post 6: both kept there; all three records of p2.json are duplicates
+    assert _entries(paged)[("p1.json", "messages")] == (2, 2, {})
+    assert _entries(paged)[("p2.json", "messages")] == (3, 0, {"duplicate": 3})
+
+
+def test_duplicate_copy_without_text_takes_the_text_of_the_other(tmp_path):
+    # the best-ranked copy (latest update) has no raw nor cooked: text, length and
+    # mentions come together from the copy that has them
+    bare = {key: value for key, value in COPIES["topic"].items() if key != "raw"}
+    _write_copies(tmp_path / "forum", "t.json", "p.json", bare, COPIES["latest"])
+    community = read_discourse(tmp_path / "forum")
+    assert community.messages.set_index("message_id").loc["7", "text_length"] == 6
+    assert _pairs(community) == [("bo", "ann", "reply")]
+    assert _entries(community)[("t.json", "messages")] == (2, 2, {})

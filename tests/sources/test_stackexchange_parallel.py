@@ -197,4 +197,4 @@ def test_no_fork_from_a_threaded_process(tmp_path, monkeypatch):
     monkeypatch.setattr(se.threading, "active_count", lambda: 3)
     monkeypatch.setattr(se, "scan_rows_parallel", lambda *args, **kwargs: pytest.fail("forked"))
     files = se._locate(DATASETS / SAMPLES[1])
-    assert se._scan_file(files["Posts"], "Posts") == _reference(files["Posts"], "Posts")
+    assert _lists(se._scan_file(files["Posts"], "Posts")) == _reference(files["Posts"], "Posts")
