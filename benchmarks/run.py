@@ -94,7 +94,7 @@ def measure(command: list[str], max_bytes: int | None = None) -> dict:
     }
 
 
-def phases(folder: Path, out: Path) -> dict:
+def phases(folder: Path, out: Path, sentiment: bool = True) -> dict:
     """Run the library phase by phase in this process; seconds per phase and peak RSS."""
     import influence.sources.stackexchange as se
     from influence.analysis import _users_table
@@ -133,8 +133,8 @@ def phases(folder: Path, out: Path) -> dict:
         clock, cpu_clock = now, cpu
 
     files = se._locate(folder)
-    tables = {t: se._scan_file(files[t], t) for t in se.FIELDS if t in files}
-    lap("read (XML scan)")
+    tables = {t: se._scan_file(files[t], t, sentiment=sentiment) for t in se.FIELDS if t in files}
+    lap("read (XML scan)" + (", texts scored" if sentiment else ""))
     stats = ReadStats()
     messages, links, users = se.parse_stackexchange(
         tables, sources={t: f.name for t, f in files.items()}, stats=stats
@@ -220,11 +220,16 @@ def main() -> None:
     parser.add_argument("--phases", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--out", type=Path, default=None)
     parser.add_argument("--max-gib", type=float, default=None, help="kill a run above this memory")
+    parser.add_argument(
+        "--no-sentiment",
+        action="store_true",
+        help="pass --no-sentiment to influence analyze (the reference scores no text either)",
+    )
     args = parser.parse_args()
     limit = int(args.max_gib * 2**30) if args.max_gib else None
     out = args.out or Path(tempfile.mkdtemp(prefix="influence-bench-"))
     if args.phases:
-        print(json.dumps(phases(args.folder, out)))
+        print(json.dumps(phases(args.folder, out, sentiment=not args.no_sentiment)))
         return
 
     python = sys.executable
@@ -240,6 +245,7 @@ def main() -> None:
             str(out / "ours"),
             "-q",
             "--no-progress",
+            *(["--no-sentiment"] if args.no_sentiment else []),
         ],
         limit,
     )
@@ -269,7 +275,15 @@ def main() -> None:
         )
     if not args.skip_phases:
         inner = measure(
-            [python, __file__, str(args.folder), "--phases", "--out", str(out / "phases")],
+            [
+                python,
+                __file__,
+                str(args.folder),
+                "--phases",
+                "--out",
+                str(out / "phases"),
+                *(["--no-sentiment"] if args.no_sentiment else []),
+            ],
             limit,
         )
         detail = json.loads(inner["stdout"].strip().splitlines()[-1])

@@ -93,12 +93,19 @@ class ReadMeter:
     >>> meter("a.xml", 10, 100)  # a.xml opened again: not counted twice
     >>> meter.done
     300
+    >>> meter.add_rows("a.xml", 1_000); meter.render(2.0)
+    '████████████████████ 100% 300 B of 300 B, 150 B/s, 0 s left; 1,000 rows, 500 rows/s'
     """
 
     def __init__(self, total: int | None = None) -> None:
         self.total = total or None
         self.done = 0
+        self.rows = 0
         self._files: dict[str, int] = {}
+
+    def add_rows(self, path: str, count: int) -> None:
+        """The ``rows`` listener of :func:`~influence.sources._common.watch_reading`."""
+        self.rows += count
 
     def __call__(self, path: str, consumed: int, size: int) -> None:
         before = self._files.get(path, 0)
@@ -108,7 +115,11 @@ class ReadMeter:
 
     def render(self, seconds: float) -> str:
         """The figures of :func:`render_reading`, ``seconds`` after the start."""
-        return render_reading(self.done, self.total, seconds)
+        line = render_reading(self.done, self.total, seconds)
+        if self.rows > 0:
+            rate = f", {self.rows / seconds:,.0f} rows/s" if seconds > 0 else ""
+            line += f"; {self.rows:,} rows{rate}"
+        return line
 
 
 def _duration(seconds: float) -> str:
@@ -276,7 +287,7 @@ class Reporter:
                 meter: ReadMeter | StepMeter | None = None
                 if reading is not None:
                     meter = ReadMeter(reading)
-                    stack.enter_context(watch_reading(meter))
+                    stack.enter_context(watch_reading(meter, rows=meter.add_rows))
                 elif steps:
                     meter = StepMeter()
                     stack.enter_context(watch_steps(meter))

@@ -73,10 +73,12 @@ __all__ = [
     "normalize_ids",
     "open_binary",
     "parse_timestamps",
+    "reading_listener",
     "record_messages",
     "repeated_ids",
     "score_texts",
     "screen",
+    "tell_rows",
     "thread_roots",
     "user_links",
     "warn_skipped",
@@ -118,8 +120,17 @@ _READ_LISTENER: ContextVar[Callable[[str, int, int], None] | None] = ContextVar(
 )
 
 
+#: Who :func:`watch_reading` tells about the rows read (its ``rows``); None: no one.
+_ROWS_LISTENER: ContextVar[Callable[[str, int], None] | None] = ContextVar(
+    "influence_rows_listener", default=None
+)
+
+
 @contextmanager
-def watch_reading(listener: Callable[[str, int, int], None]) -> Iterator[None]:
+def watch_reading(
+    listener: Callable[[str, int, int], None],
+    rows: Callable[[str, int], None] | None = None,
+) -> Iterator[None]:
     """Tell ``listener`` how far the files opened by :func:`open_binary` have been read.
 
     While the block runs, every file that :func:`open_binary` opens reports,
@@ -129,6 +140,11 @@ def watch_reading(listener: Callable[[str, int, int], None]) -> Iterator[None]:
     that ``consumed / size`` is the share done) and its size. ``consumed``
     never goes down for one opening of a file; a file opened twice (sniffed,
     then read) starts again from 0. Outside the block nothing is counted.
+
+    ``rows``, when given, is told ``rows(path, count)`` each time a reader has
+    scanned ``count`` more rows of ``path`` (see :func:`tell_rows`): per block
+    or byte range for the large-dump readers (Stack Exchange, Reddit), per file
+    for the others.
 
     Examples
     --------
@@ -143,10 +159,50 @@ def watch_reading(listener: Callable[[str, int, int], None]) -> Iterator[None]:
     (100000, (200000, 200000), True)
     """
     token = _READ_LISTENER.set(listener)
+    counting = _ROWS_LISTENER.set(rows)
     try:
         yield
     finally:
+        _ROWS_LISTENER.reset(counting)
         _READ_LISTENER.reset(token)
+
+
+def tell_rows(path: str | Path, count: int) -> None:
+    """Tell the ``rows`` listener of :func:`watch_reading` that ``count`` more rows of
+    ``path`` were scanned; nothing happens when no one listens.
+
+    Readers call it per block of rows, never per row. ``count`` is negative when
+    a reader takes back rows it told before reading the file again another way.
+
+    Examples
+    --------
+    >>> seen = []
+    >>> tell_rows("a.xml", 5)  # no one listens
+    >>> with watch_reading(lambda *args: None, rows=lambda path, n: seen.append((path, n))):
+    ...     tell_rows("a.xml", 5)
+    >>> seen
+    [('a.xml', 5)]
+    """
+    listener = _ROWS_LISTENER.get()
+    if listener is not None and count:
+        listener(str(path), int(count))
+
+
+def reading_listener() -> Callable[[str, int, int], None] | None:
+    """The listener given to :func:`watch_reading` around this call, or None.
+
+    For a reader that reads bytes without :func:`open_binary` (worker processes
+    reading byte ranges) and tells the listener itself.
+
+    Examples
+    --------
+    >>> reading_listener() is None
+    True
+    >>> with watch_reading(print):
+    ...     reading_listener() is print
+    True
+    """
+    return _READ_LISTENER.get()
 
 
 class _Counted(io.RawIOBase):

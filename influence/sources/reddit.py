@@ -82,6 +82,7 @@ from influence.sources._common import (
     record_messages,
     repeated_ids,
     score_texts,
+    tell_rows,
 )
 
 __all__ = ["BOTS", "parse_reddit", "read_reddit", "scan_things", "sniff"]
@@ -463,9 +464,11 @@ def _scan_file(
             chunks.append(
                 _compact(rows, source=source, brand=brand, stats=stats, sentiment=sentiment)
             )
+            tell_rows(source, len(rows))
             rows = []
     if rows or not chunks:
         chunks.append(_compact(rows, source=source, brand=brand, stats=stats, sentiment=sentiment))
+        tell_rows(source, len(rows))
     return tally.finish({"_chunks": chunks})
 
 

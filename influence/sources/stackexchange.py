@@ -84,7 +84,9 @@ from influence.sources._common import (
     normalize_ids,
     open_binary,
     parse_timestamps,
+    reading_listener,
     score_texts,
+    tell_rows,
 )
 from influence.sources._xmlrows import (
     PAD,
@@ -519,9 +521,21 @@ def scan_rows_parallel(
         for n, (b, e) in enumerate(ranges)
     ]
     workers = max(1, min(processes or os.cpu_count() or 1, len(tasks)))
+    listener = reading_listener()
+    size = path.stat().st_size
     with context.Pool(workers) as pool:
-        parts = pool.starmap(_scan_range, tasks)
+        pending = [pool.apply_async(_scan_range, task) for task in tasks]
+        parts = []
+        told = 0
+        for (_begin, end), result in zip(ranges, pending, strict=True):
+            parts.append(result.get())
+            if listener is not None:  # the byte ranges are told as they come back, in order
+                listener(str(path), end, size)
+            if parts[-1] is not None:
+                told += len(parts[-1][0][LINE])
+                tell_rows(path, len(parts[-1][0][LINE]))
     if any(part is None for part in parts):
+        tell_rows(path, -told)  # taken back: the file is read again in one process
         return None
     offsets = np.cumsum([0] + [newlines for _part, newlines in parts[:-1]])
     columns: dict[str, object] = {}
@@ -624,18 +638,20 @@ def _scan_file(
         if size >= PARALLEL_MIN_BYTES:
             columns = scan_rows_parallel(path, FIELDS[table], each=each, **options)
             if columns is not None:
-                return columns
+                return columns  # its rows were told range by range
+    columns = None
     if FAST:
         try:
             with open_binary(path) as stream:
                 columns = scan_rows_fast(stream, FIELDS[table], each=each, **options)
         except _READ_ERRORS:
             columns = None  # expat reads it again and reports the problem with its line
-        if columns is not None:
-            return columns
-    with open_binary(path) as stream:
-        columns = scan_rows(stream, FIELDS[table], source=path.name, **options)
-    return each(_compact(columns)) if each else columns
+    if columns is None:
+        with open_binary(path) as stream:
+            columns = scan_rows(stream, FIELDS[table], source=path.name, **options)
+        columns = each(_compact(columns)) if each else columns
+    tell_rows(path, len(columns[LINE]))
+    return columns
 
 
 def read_stackexchange(

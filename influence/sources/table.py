@@ -50,6 +50,7 @@ from influence.sources._common import (
     open_binary,
     parse_timestamps,
     score_texts,
+    tell_rows,
     thread_roots,
 )
 
@@ -197,6 +198,7 @@ def read_table(
         frame, lines = _load_json_lines(path)
     else:
         frame, lines = _load_delimited(path, layout)
+    tell_rows(path, len(frame))
     community = parse_table(
         frame,
         path=str(path),

@@ -16,6 +16,8 @@ import influence
 from influence.errors import SourceError
 from influence.sources._common import open_binary, watch_reading
 
+DATASETS = Path(__file__).resolve().parents[2] / "datasets"
+
 # ~1.5 MB of distinct lines: many 64 KiB chunks, and not all alike once compressed
 TEXT = b"".join(b'<row Id="%d" Text="line %d" />\n' % (n, n * 7919) for n in range(50_000))
 
@@ -128,3 +130,44 @@ def test_a_whole_dump_reports_its_files_read_to_the_end():
     sizes = {name: Path(name).stat().st_size for name in seen}
     assert {Path(name).name for name in seen} >= {"Posts.xml", "Users.xml", "Comments.xml"}
     assert seen == sizes
+
+
+def test_a_stack_exchange_read_tells_its_rows():
+    rows: dict[str, int] = {}
+
+    def count(path: str, n: int) -> None:
+        rows[Path(path).name] = rows.get(Path(path).name, 0) + n
+
+    with watch_reading(lambda *args: None, rows=count):
+        influence.read(folder := DATASETS / "stackexchange-conlang-meta-2020")
+    for name, told in rows.items():
+        # one <row .../> per line in the dump files: the rows told are the file's rows
+        assert told == (folder / name).read_bytes().count(b"<row "), name
+    assert {"Posts.xml", "Comments.xml", "Users.xml"} <= set(rows)
+
+
+def test_a_reddit_read_tells_its_rows_chunk_by_chunk(tmp_path, monkeypatch):
+    import json
+
+    import influence.sources.reddit as rd
+
+    monkeypatch.setattr(rd, "CHUNK_ROWS", 3)
+    path = tmp_path / "RC_2023-01.jsonl"
+    comments = [
+        {
+            "id": f"c{n}",
+            "author": f"u{n % 3}",
+            "parent_id": "t3_p",
+            "link_id": "t3_p",
+            "created_utc": 1_672_531_200 + n,
+            "subreddit": "x",
+            "body": "hello",
+            "score": 1,
+        }
+        for n in range(7)
+    ]
+    path.write_text("".join(json.dumps(c) + "\n" for c in comments))
+    told: list[int] = []
+    with watch_reading(lambda *args: None, rows=lambda name, n: told.append(n)):
+        influence.read(path, format="reddit")
+    assert told == [3, 3, 1]

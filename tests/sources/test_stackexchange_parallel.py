@@ -198,3 +198,19 @@ def test_no_fork_from_a_threaded_process(tmp_path, monkeypatch):
     monkeypatch.setattr(se, "scan_rows_parallel", lambda *args, **kwargs: pytest.fail("forked"))
     files = se._locate(DATASETS / SAMPLES[1])
     assert _lists(se._scan_file(files["Posts"], "Posts")) == _reference(files["Posts"], "Posts")
+
+
+def test_parallel_read_tells_the_listener_each_range_in_order():
+    from influence.sources._common import watch_reading
+
+    path = DATASETS / "stackexchange-cardano-2021" / "Comments.xml"
+    seen: list[tuple[str, int, int]] = []
+    with watch_reading(lambda name, consumed, size: seen.append((name, consumed, size))):
+        columns = se.scan_rows_parallel(path, se.FIELDS["Comments"], processes=2, piece=50_000)
+    size = path.stat().st_size
+    assert columns is not None
+    assert len(seen) > 2
+    assert {name for name, _consumed, _size in seen} == {str(path)}
+    consumed = [consumed for _name, consumed, _size in seen]
+    assert consumed == sorted(consumed) and consumed[-1] == size
+    assert {total for _name, _consumed, total in seen} == {size}
