@@ -236,10 +236,10 @@ class Reporter:
 
     def __init__(self, verbosity: int = 0, progress: bool | None = None) -> None:
         self.verbosity = verbosity
-        err = click.get_text_stream("stderr")
+        err = sys.stderr
         self.progress = (verbosity >= 0 and err.isatty()) if progress is None else progress
         self.live = err.isatty()
-        self.colour_out = use_colour(click.get_text_stream("stdout"))
+        self.colour_out = use_colour(sys.stdout)
         self.colour_err = use_colour(err)
 
     def style(self, text: str, *, err: bool = False, **styles) -> str:

@@ -80,7 +80,7 @@ def superfans(path, top, segment, output_format, out, quiet, verbose, progress, 
         table["value_quadrant"] = quadrant.to_numpy(object)
         table["hidden_superfan"] = (quadrant == "hidden_superfan").to_numpy(bool)
     if out is None:
-        write_superfans(table, click.get_text_stream("stdout"), format=output_format)
+        write_superfans(table, sys.stdout, format=output_format)
     else:
         write_superfans(table, out, format=output_format)
         reporter.echo(f"Wrote {len(table)} members ({segment}) to {out}")
