@@ -1033,18 +1033,8 @@ class JsonStream:
             self._peek()
             line = self.line
             yield line, self.value()
-            found = self._peek()
-            if found == ",":
-                self._advance(self._position + 1)
-            elif found == "]":
-                self._advance(self._position + 1)
+            if self._closed_after_item("]"):
                 return
-            elif found == "":
-                raise self._truncated()
-            else:
-                raise self._fail(
-                    f"JSON must be well-formed (got {found!r} where ',' or ']' was expected)"
-                )
 
     def iter_object(self) -> Iterator[str]:
         """Yield each key of the next JSON object; the caller must consume its value."""
@@ -1058,18 +1048,20 @@ class JsonStream:
             key = self.value()
             self._expect(":", "well-formed")
             yield key
-            found = self._peek()
-            if found == ",":
-                self._advance(self._position + 1)
-            elif found == "}":
-                self._advance(self._position + 1)
+            if self._closed_after_item("}"):
                 return
-            elif found == "":
-                raise self._truncated()
-            else:
-                raise self._fail(
-                    f"JSON must be well-formed (got {found!r} where ',' or '}}' was expected)"
-                )
+
+    def _closed_after_item(self, close: str) -> bool:
+        """Consume the ``,`` after an item (False) or the closing ``close`` (True)."""
+        found = self._peek()
+        if found == "":
+            raise self._truncated()
+        if found not in (",", close):
+            raise self._fail(
+                f"JSON must be well-formed (got {found!r} where ',' or '{close}' was expected)"
+            )
+        self._advance(self._position + 1)
+        return found == close
 
     def skip_to(self, text: str) -> bool:
         """Move to the next occurrence of ``text`` (raw, not parsed); False when there is none.
