@@ -273,7 +273,12 @@ def _lean_users(part: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def to_dask(community: Community, *, npartitions: int | None = None) -> SimpleNamespace:
+def to_dask(
+    community: Community,
+    *,
+    npartitions: int | None = None,
+    client: distributed.Client | None = None,
+) -> SimpleNamespace:
     """The canonical tables of ``community`` as Dask DataFrames (only the columns metrics use).
 
     Parameters
@@ -283,6 +288,12 @@ def to_dask(community: Community, *, npartitions: int | None = None) -> SimpleNa
         Partitions of the messages table; default one per
         :data:`ROWS_PER_PARTITION` rows (at least one). The interactions get as
         many, the users table proportionally fewer.
+    client : distributed.Client, optional
+        When given, each partition is made and sent to a worker (round robin)
+        one at a time, so the client never holds more than one partition beside
+        ``community``; the tables are then already on the cluster. Without it,
+        the tables are embedded in the task graph (``from_pandas``), which keeps
+        a copy of them on the client: fine for small tables and examples.
 
     Returns
     -------
@@ -302,14 +313,28 @@ def to_dask(community: Community, *, npartitions: int | None = None) -> SimpleNa
     rows = len(community.messages)
     parts = npartitions or max(1, -(-rows // ROWS_PER_PARTITION))
     with dask.config.set({"dataframe.convert-string": False}):
-        messages = dd.from_pandas(_lean_messages(community.messages), npartitions=parts, sort=False)
-        interactions = dd.from_pandas(
-            _lean_interactions(community.interactions), npartitions=parts, sort=False
+        return SimpleNamespace(
+            messages=_partitioned(community.messages, _lean_messages, parts, client),
+            interactions=_partitioned(community.interactions, _lean_interactions, parts, client),
+            users=_partitioned(community.users, _lean_users, max(1, parts // 4), client),
         )
-        users = dd.from_pandas(
-            _lean_users(community.users), npartitions=max(1, parts // 4), sort=False
+
+
+def _partitioned(frame: pd.DataFrame, lean, parts: int, client):
+    """``lean(frame)`` as a Dask DataFrame of ``parts`` slices of rows; see :func:`to_dask`."""
+    if client is None:
+        return dd.from_pandas(lean(frame), npartitions=parts, sort=False)
+    workers = sorted(client.scheduler_info(n_workers=-1)["workers"]) or [None]
+    size = max(1, -(-len(frame) // parts))
+    futures = []
+    for number, begin in enumerate(range(0, max(len(frame), 1), size)):
+        piece = lean(frame.iloc[begin : begin + size])
+        target = workers[number % len(workers)]
+        futures.append(
+            client.scatter(piece, workers=None if target is None else [target], hash=False)
         )
-    return SimpleNamespace(messages=messages, interactions=interactions, users=users)
+        del piece
+    return dd.from_delayed(futures, meta=lean(frame.iloc[:0]), verify_meta=False)
 
 
 # ---------------------------------------------------------------------------
@@ -491,6 +516,7 @@ def _propagation(
             }
         )
         responses = _persist(client, rows.map_partitions(_response_rows, horizon_ns, meta=meta))
+        del pairs, rows  # the workers free the cascades once the responses are made
         owned = responses[responses["owner"].notnull()]
         within = owned[owned["within"]]
         reach_sum = _size_by(within[["ancestor", "owner", "responder"]].drop_duplicates(), "owner")
@@ -871,12 +897,14 @@ def compute_metrics_dask(
     in_process = int(pair_count) * GRAPH_BYTES_PER_PAIR <= budget
     options = {"alpha": alpha, "tol": tol, "max_iter": max_iter}
     if in_process:
-        pairs = _compute(client, everything, communication, credit)
-        graph = _graph_in_process(*pairs, users, **options)
+        graph = _graph_in_process(
+            *_compute(client, everything, communication, credit), users, **options
+        )
     else:
         graph = _graph_distributed(everything, communication, credit, users, client, **options)
     step("reach")
     structure = _reach_and_strength(everything, communication, users, client)
+    del everything, communication, credit  # the workers free the pairs before the cascades
     answers, questions = participation["answers"], participation["questions"]
     total = answers + questions
     with np.errstate(invalid="ignore", divide="ignore"):
@@ -974,7 +1002,7 @@ def run_analysis_dask(
                 min(_workers(connected), max(1, rows // 10_000)),
                 -(-rows // ROWS_PER_PARTITION),
             )
-        tables = to_dask(windowed, npartitions=npartitions)
+        tables = to_dask(windowed, npartitions=npartitions, client=connected)
         metrics = compute_metrics_dask(
             tables, client=connected, horizon=horizon, graph_memory=graph_memory
         )

@@ -148,6 +148,30 @@ def test_graph_metrics_match_on_random_weighted_graphs(seed, dask_client):
         assert actual.attrs["graph"]["where"] == ("distributed" if memory == 0 else "in-process")
 
 
+@pytest.mark.parametrize("npartitions", [1, 3, 7])
+def test_tables_sent_piece_by_piece_equal_the_embedded_tables(npartitions, dask_client):
+    # with a client every slice is scattered to a worker in turn; the rows, their
+    # order and the dtypes are those of from_pandas, and the pieces spread over workers
+    community = read(DATASETS[-1])
+    embedded = to_dask(community, npartitions=npartitions)
+    before = set(dask_client.who_has())
+    sent = to_dask(community, npartitions=npartitions, client=dask_client)
+    for name in ("messages", "interactions", "users"):
+        expected, actual = getattr(embedded, name), getattr(sent, name)
+        assert actual.npartitions == expected.npartitions
+        pd.testing.assert_frame_equal(
+            actual.compute().reset_index(drop=True), expected.compute().reset_index(drop=True)
+        )
+    pieces = {
+        key: at
+        for key, at in dask_client.who_has().items()
+        if key not in before and str(key).startswith("DataFrame-")  # scattered, not computed
+    }
+    assert len(pieces) == 2 * npartitions + max(1, npartitions // 4)
+    workers = len(dask_client.scheduler_info()["workers"])
+    assert len({at[0] for at in pieces.values()}) == min(npartitions, workers)
+
+
 @pytest.mark.parametrize("folder", DATASETS, ids=lambda p: p.name)
 def test_partitioned_reader_reads_what_the_reader_reads(folder, dask_client):
     # 4 KiB ranges: many partitions per file, each cut at a row boundary
