@@ -52,9 +52,10 @@ REACTION_KINDS = ("kudos", "accept")
 
 def _percentile(values: pd.Series, active: np.ndarray) -> pd.Series:
     """Percentile rank among active members (ties share the mean rank); NaN elsewhere."""
-    out = pd.Series(np.nan, index=values.index, dtype="float64")
-    out[active] = values[active].astype("float64").fillna(0.0).rank(pct=True, method="average")
-    return out
+    out = np.full(len(values), np.nan)
+    ranked = values[active].astype("float64").fillna(0.0).rank(pct=True, method="average")
+    out[active] = ranked.to_numpy(np.float64)  # by position: no alignment on the ids
+    return pd.Series(out, index=values.index, dtype="float64")
 
 
 def _mean_rank(components: dict[str, pd.Series], active: np.ndarray) -> pd.Series:
@@ -63,14 +64,23 @@ def _mean_rank(components: dict[str, pd.Series], active: np.ndarray) -> pd.Serie
 
 
 def _sessions(messages: pd.DataFrame, gap: pd.Timedelta) -> pd.Series:
-    known = messages.loc[messages["author_id"].notna(), ["author_id", "created_at"]]
-    known = known.sort_values(["author_id", "created_at"], kind="stable")
-    author = known["author_id"].astype(str).to_numpy()
-    times = known["created_at"].to_numpy("datetime64[ns]")
-    new = np.ones(len(known), dtype=bool)
-    if len(known) > 1:
+    """Sessions per author (index: the author ids as str, sorted)."""
+    codes, authors = pd.factorize(messages["author_id"].array, use_na_sentinel=True)
+    known = codes >= 0
+    author = codes[known]
+    times = messages["created_at"].to_numpy("datetime64[ns]")[known]
+    # by author, then time: one sort of author * n + rank of the time (< n**2, no overflow)
+    n = len(author)
+    by_time = np.argsort(times, kind="stable")
+    rank = np.empty(n, dtype=np.int64)
+    rank[by_time] = np.arange(n)
+    key = np.sort(author * n + rank)
+    author, times = key // max(n, 1), times[by_time][key % max(n, 1)]
+    new = np.ones(len(author), dtype=bool)
+    if len(author) > 1:
         new[1:] = (author[1:] != author[:-1]) | ((times[1:] - times[:-1]) > gap.to_timedelta64())
-    return pd.Series(new, index=author).groupby(level=0).sum().astype("float64")
+    counts = np.bincount(author[new], minlength=len(authors)).astype("float64")
+    return pd.Series(counts, index=pd.Index(authors).astype(str)).groupby(level=0).sum()
 
 
 _TRUE = {"true", "t", "yes", "y", "1", "1.0"}

@@ -188,3 +188,48 @@ def test_add_engagement_does_not_modify_the_analysis(analysis):
     assert richer.parameters["engagement"]["brand"] == ["brick"]
     # run_analysis already added the four I's, without brand; that stays as it was
     assert analysis.parameters["engagement"]["brand"] is None
+
+
+def _sessions_reference(messages: pd.DataFrame, gap: pd.Timedelta) -> pd.Series:
+    """The plain way: sort by author and time, a session starts after a gap or a new author."""
+    known = messages.loc[messages["author_id"].notna(), ["author_id", "created_at"]]
+    known = known.sort_values(["author_id", "created_at"], kind="stable")
+    author = known["author_id"].astype(str).to_numpy()
+    times = known["created_at"].to_numpy("datetime64[ns]")
+    new = np.ones(len(known), dtype=bool)
+    if len(known) > 1:
+        new[1:] = (author[1:] != author[:-1]) | ((times[1:] - times[:-1]) > gap.to_timedelta64())
+    return pd.Series(new, index=author).groupby(level=0).sum().astype("float64")
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_sessions_equal_the_sorting_reference(seed):
+    from influence.engagement import _sessions
+
+    rng = np.random.default_rng(seed)
+    n = 500
+    authors = np.array([f"u{i}" for i in range(30)] + [None] * 3, dtype=object)
+    minutes = rng.integers(0, 60 * 24 * 5, n)
+    minutes[:50] = minutes[50:100]  # equal times
+    messages = pd.DataFrame(
+        {
+            "author_id": pd.array(rng.choice(authors, n), dtype="string"),
+            "created_at": pd.Timestamp("2024-03-01", tz="UTC") + pd.to_timedelta(minutes, "min"),
+        }
+    )
+    for gap in ("30min", "0s", "1D"):
+        expected = _sessions_reference(messages, pd.Timedelta(gap))
+        pd.testing.assert_series_equal(_sessions(messages, pd.Timedelta(gap)), expected)
+    empty = messages.iloc[:0]
+    assert _sessions(empty, pd.Timedelta("30min")).empty
+
+
+def test_percentile_is_nan_outside_the_active_members():
+    from influence.engagement import _percentile
+
+    values = pd.Series([3.0, np.nan, 1.0, 3.0, 7.0], index=pd.Index(list("edcba"), name="user_id"))
+    active = np.array([True, True, False, True, True])
+    ranks = _percentile(values, active)
+    # active: e=3, d=0 (missing), b=3, a=7 -> ranks 2.5, 1, 2.5, 4 over 4
+    expected = pd.Series([0.625, 0.25, np.nan, 0.625, 1.0], index=values.index)
+    pd.testing.assert_series_equal(ranks, expected)

@@ -257,9 +257,25 @@ def compute_reach_by_horizon(
     2  0.0  0.0
     """
     limits = [_horizon_ns(h) for h in horizons]
-    tree = _reply_tree(messages, max_depth)
-    responses = _responses(tree, _authors(messages), max(limits, default=1))
+    ancestor, delay = _earliest_responses(messages, max_depth)
     n = len(messages.messages if isinstance(messages, Community) else messages)
+    columns = {
+        str(h): np.bincount(ancestor[delay <= limit], minlength=n).astype(np.float64)
+        for h, limit in zip(horizons, limits, strict=True)
+    }
+    return pd.DataFrame(columns, index=pd.RangeIndex(n))
+
+
+def _earliest_responses(
+    messages: pd.DataFrame | Community, max_depth: int | None
+) -> tuple[np.ndarray, np.ndarray]:
+    """Per (message, responder) pair: the message's position and the earliest delay (ns).
+
+    One pair per person who responded under a message; the reach of the message
+    within a horizon is the number of its pairs whose delay is within it.
+    """
+    tree = _reply_tree(messages, max_depth)
+    responses = _responses(tree, _authors(messages), 1)
     # earliest response per (message, responder): one sort of a pair key, then a
     # minimum per run (the same as a lexsort on message, responder, delay)
     span = int(responses.responder.max(initial=0)) + 1
@@ -268,12 +284,7 @@ def compute_reach_by_horizon(
     key = key[order]
     starts = np.flatnonzero(np.concatenate(([True], key[1:] != key[:-1])))[: key.size]
     delay = np.minimum.reduceat(responses.delay[order], starts) if key.size else key
-    ancestor = key[starts] // span
-    columns = {
-        str(h): np.bincount(ancestor[delay <= limit], minlength=n).astype(np.float64)
-        for h, limit in zip(horizons, limits, strict=True)
-    }
-    return pd.DataFrame(columns, index=pd.RangeIndex(n))
+    return key[starts] // span, delay
 
 
 def compute_propagation(

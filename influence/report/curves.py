@@ -15,7 +15,7 @@ import pandas as pd
 from influence.community import Community
 from influence.graph import community_codes
 from influence.metrics._common import distinct_pairs
-from influence.metrics.propagation import compute_cascades, compute_reach_by_horizon
+from influence.metrics.propagation import _earliest_responses, _horizon_ns, compute_cascades
 
 __all__ = ["CURVE_HOURS", "community_health", "monthly_activity", "propagation_curves"]
 
@@ -79,14 +79,27 @@ def propagation_curves(
     known = community.messages["author_id"].notna().to_numpy(bool)
     wanted = community.user_ids.get_indexer(pd.Index(users, dtype="string"))
     drawn = known & np.isin(author, wanted[wanted >= 0])  # only the authors drawn
-    names = community.user_ids.to_numpy(dtype=object)[author[drawn]]
-    table = compute_reach_by_horizon(community, [pd.Timedelta(hours=h) for h in hours])
+    owner = author[drawn]
+    contributions = np.bincount(owner, minlength=len(community.user_ids))
+    shown = wanted >= 0
+    shown[shown] = contributions[wanted[shown]] > 0
+    # the reach of a message within h is its number of (message, responder) pairs
+    # whose earliest response came within h (compute_reach_by_horizon): summed
+    # over an author's messages, or over every message with a known author
+    ancestor, delay = _earliest_responses(community, None)
+    pair_owner = author[ancestor[drawn[ancestor]]]
+    pair_delay = delay[drawn[ancestor]]
+    known_delay = np.sort(delay[known[ancestor]])
+    n_known = int(known.sum())
     rows = []
-    for column in table.columns:
-        reach = table[column].to_numpy()
-        per_author = pd.Series(reach[drawn]).groupby(names).mean()
-        row = per_author.reindex(users).to_numpy(np.float64).tolist()
-        row.append(float(reach[known].mean()) if known.any() else np.nan)
+    for h in hours:
+        limit = _horizon_ns(pd.Timedelta(hours=h))
+        total = np.bincount(pair_owner[pair_delay <= limit], minlength=len(contributions))
+        row = np.full(len(users), np.nan)
+        row[shown] = total[wanted[shown]] / contributions[wanted[shown]]
+        row = row.tolist()
+        reached = int(np.searchsorted(known_delay, limit, side="right"))
+        row.append(reached / n_known if n_known else np.nan)
         rows.append(row)
     columns = [*users, COMMUNITY]
     frame = pd.DataFrame(rows, columns=pd.Index(columns), dtype=np.float64)

@@ -13,7 +13,7 @@ from __future__ import annotations
 import io
 import json
 import math
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import IO, Literal
 
@@ -108,6 +108,8 @@ def users_for_parquet(users: pd.DataFrame) -> pd.DataFrame:
             pd.api.types.is_numeric_dtype(values) or pd.api.types.is_bool_dtype(values)
         ):
             out[column] = values.astype(object).where(values.notna(), None).astype("string")
+        elif values.dtype == np.float64:
+            out[column] = values  # copied once, by the DataFrame below
         else:
             out[column] = pd.to_numeric(values).astype(np.float64)
     return pd.DataFrame(out)
@@ -143,12 +145,16 @@ def write_parquet(frame: pd.DataFrame, path: str | Path) -> None:
     pq.write_table(table, path)
 
 
-def _seen(community: Community) -> pd.DataFrame:
+def _seen(community: Community, user_ids: Iterable[str]) -> pd.DataFrame:
+    """Time of the first and of the last message of each of ``user_ids`` who wrote one.
+
+    Indexed by user id (str), columns ``first_seen`` and ``last_seen``; only the
+    messages of ``user_ids`` are grouped (a report shows a few dozen members).
+    """
     messages = community.messages
-    known = messages["author_id"].notna().to_numpy()
-    grouped = messages.loc[known, "created_at"].groupby(
-        messages.loc[known, "author_id"].astype(str).to_numpy()
-    )
+    author = messages["author_id"]
+    mine = author.isin(pd.Index([str(u) for u in user_ids]).unique()).to_numpy(bool)
+    grouped = messages.loc[mine, "created_at"].groupby(author[mine].astype(str).to_numpy())
     return pd.DataFrame({"first_seen": grouped.min(), "last_seen": grouped.max()})
 
 
@@ -206,7 +212,7 @@ def superfans_table(
     chosen = users.loc[mask.to_numpy()]
     if top is not None:
         chosen = chosen.head(top)
-    seen = _seen(analysis.community).reindex(chosen.index.astype(str))
+    seen = _seen(analysis.community, chosen.index).reindex(chosen.index.astype(str))
     if "profile_url" in chosen:
         profile = chosen["profile_url"]
     else:

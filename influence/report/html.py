@@ -18,6 +18,7 @@ import pandas as pd
 
 from influence.analysis import Analysis
 from influence.report.curves import COMMUNITY, CURVE_HOURS, monthly_activity, propagation_curves
+from influence.report.exports import _seen
 from influence.report.i18n import language, reasons_text, segment_name, use_language
 from influence.report.i18n import translate as _t
 from influence.report.inequality import lorenz_curve
@@ -170,7 +171,7 @@ def _date(value) -> str:
 
 def _members_table(analysis: Analysis, segment: str, limit: int, seen: pd.DataFrame) -> str:
     users = analysis.users
-    chosen = users.loc[users["segment"].astype(str) == segment].head(limit)
+    chosen = _top_of(users, segment, limit)
     if chosen.empty:
         return f"<p class='note'>{_t('Nobody in this segment.')}</p>"
     rows = []
@@ -189,7 +190,7 @@ def _members_table(analysis: Analysis, segment: str, limit: int, seen: pd.DataFr
             f"<td class='n'>{_date(first)}</td><td class='n'>{_date(last)}</td>"
             f"<td>{_e(reasons_text(row['reasons']))}</td></tr>"
         )
-    more = int((users["segment"].astype(str) == segment).sum()) - len(chosen)
+    more = int((users["segment"] == segment).sum()) - len(chosen)
     tail = (
         f"<p class='note'>… {_t('and')} {more} {_t('more in users.csv.')}</p>" if more > 0 else ""
     )
@@ -204,12 +205,9 @@ def _members_table(analysis: Analysis, segment: str, limit: int, seen: pd.DataFr
     )
 
 
-def _seen(analysis: Analysis) -> pd.DataFrame:
-    messages = analysis.community.messages
-    known = messages["author_id"].notna().to_numpy()
-    times = messages.loc[known, "created_at"]
-    grouped = times.groupby(messages.loc[known, "author_id"].astype(str).to_numpy())
-    return pd.DataFrame({"first_seen": grouped.min(), "last_seen": grouped.max()})
+def _top_of(users: pd.DataFrame, segment: str, limit: int) -> pd.DataFrame:
+    """The first ``limit`` members of ``segment`` (the users table is ranked)."""
+    return users.loc[(users["segment"] == segment).to_numpy(bool)].head(limit)
 
 
 def _duration(value) -> str:
@@ -489,11 +487,12 @@ def render_report(analysis: Analysis, summary: dict, *, lang: str | None = None)
     c = summary["counts"]
     community = analysis.community
     title = f"{_t('Who moves')} {community.name or _t('this community')}"
-    seen = _seen(analysis)
+    shown = ("true_influencer", "listened_to", "talkative")
+    seen = _seen(community, [u for s in shown for u in _top_of(analysis.users, s, 25).index])
     sections = "".join(
         f"<h2 id='{s}'>{segment_name(s)}</h2><p class='note'>{_t(_BLURBS[s])}</p>"
         f"{_members_table(analysis, s, 25, seen)}"
-        for s in ("true_influencer", "listened_to", "talkative")
+        for s in shown
     )
     nav = "".join(
         f"<a href='#{anchor}'>{label}</a>"

@@ -162,30 +162,31 @@ def quadrant_svg(
         )
     parts.append('<g class="dots">')
     tip_template = translate("{name} ({segment}): talkative {talkative}, listened to {listened}")
+    shown_segment = shown["segment"].astype(str).to_numpy()
     for name in ("member", "talkative", "listened_to", "true_influencer"):
-        chosen = shown.loc[shown["segment"].astype(str) == name]
+        chosen = shown.loc[shown_segment == name]
         xs, ys = x(chosen["talkative_score"]), y(chosen["listened_to_score"])
         names = chosen["display_name"] if "display_name" in chosen else [None] * len(chosen)
-        colour = SEGMENT_COLOURS[name]
-        radius = 3 if name == "member" else 4.5
+        circle = (
+            f'" r="{3 if name == "member" else 4.5}" fill="{SEGMENT_COLOURS[name]}" '
+            'fill-opacity="0.72" data-user="'
+        )
+        one = segment_name(name, one=True)
         for uid, cx, cy, who, t, lt in zip(
             chosen.index,
-            xs,
-            ys,
+            xs.tolist(),
+            ys.tolist(),
             names,
-            chosen["talkative_score"],
-            chosen["listened_to_score"],
+            chosen["talkative_score"].tolist(),
+            chosen["listened_to_score"].tolist(),
             strict=True,
         ):
             tip = tip_template.format(
-                name=_label(uid, who),
-                segment=segment_name(name, one=True),
-                talkative=f"{t:.2f}",
-                listened=f"{lt:.2f}",
+                name=_label(uid, who), segment=one, talkative=f"{t:.2f}", listened=f"{lt:.2f}"
             )
             parts.append(
-                f'<circle cx="{cx:.1f}" cy="{cy:.1f}" r="{radius}" fill="{colour}" '
-                f'fill-opacity="0.72" data-user="{_e(uid)}"><title>{_e(tip)}</title></circle>'
+                f'<circle cx="{cx:.1f}" cy="{cy:.1f}{circle}{_e(uid)}"><title>{_e(tip)}</title>'
+                "</circle>"
             )
     parts.append("</g>")
     points = []

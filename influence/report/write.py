@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import time
 from pathlib import Path
@@ -15,7 +17,7 @@ from influence.report.exports import users_for_parquet, write_parquet
 from influence.report.html import render_report
 from influence.report.summary import build_summary
 
-__all__ = ["write_model_outputs", "write_outputs"]
+__all__ = ["write_csv", "write_model_outputs", "write_outputs"]
 
 
 def write_outputs(
@@ -48,8 +50,7 @@ def write_outputs(
             "summary.json": out / "summary.json",
             "report.html": out / "report.html",
         }
-        table = _csv_ready(analysis.users.reset_index())
-        table.to_csv(paths["users.csv"], index=False, lineterminator="\n")
+        write_csv(analysis.users.reset_index(), paths["users.csv"])
         write_parquet(users_for_parquet(analysis.users), paths["users.parquet"])
         summary = build_summary(analysis, source=source)
         paths["report.html"].write_text(
@@ -67,23 +68,109 @@ def write_outputs(
     return paths
 
 
-def _csv_ready(table: pd.DataFrame) -> pd.DataFrame:
-    """``table`` with its float64 columns as the text ``to_csv`` would write for them.
+#: Characters after which Python's csv writer (``QUOTE_MINIMAL``, ``","``, ``'"'``,
+#: ``"\\n"`` line ends) may quote or escape a field; any other text is written as is
+#: (``tests/report/test_write.py`` checks every code point).
+_CSV_SPECIAL = ',"\r\n'
 
-    pandas formats floats with numpy's ``astype(str)``; Python's ``repr`` gives
-    the same shortest round-trip text about twice as fast, which matters for a
-    users table of millions of cells. Missing values stay missing (written as
-    empty cells). The file is byte for byte the one ``to_csv`` writes from
-    ``table`` itself (``tests/report/test_write.py``).
+#: Rows joined into one string before it is written (bounds the memory).
+_CSV_ROWS_PER_WRITE = 65_536
+
+
+def write_csv(table: pd.DataFrame, path: str | Path) -> None:
+    """Write ``table`` as ``table.to_csv(path, index=False, lineterminator="\\n")`` would.
+
+    The same bytes, built column by column: each distinct value is formatted once
+    (floats by ``repr``, the shortest text that reads back as the same float,
+    which is what pandas writes; missing values as empty cells; text quoted by
+    Python's csv writer only where it needs quoting), then the rows are joined.
+    Tables with a column this does not format (dates, mixed objects) and tables of
+    fewer than two columns are written by pandas itself.
+
+    Parameters
+    ----------
+    table : DataFrame
+        Written without its index; not modified.
+    path : str or Path
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> table = pd.DataFrame({"user_id": ["a", "b,c"], "score": [0.1 + 0.2, np.nan],
+    ...                       "messages": [3.0, 1e16]})
+    >>> with tempfile.TemporaryDirectory() as folder:
+    ...     write_csv(table, Path(folder) / "users.csv")
+    ...     print((Path(folder) / "users.csv").read_text(), end="")
+    user_id,score,messages
+    a,0.30000000000000004,3.0
+    "b,c",,1e+16
     """
-    out = table.copy(deep=False)
-    for column in out.columns:
-        if out[column].dtype == np.float64:
-            values = out[column].to_numpy()
-            text = np.array(list(map(repr, values.tolist())), dtype=object)
-            text[np.isnan(values)] = None
-            out[column] = pd.Series(text, index=out.index, dtype=object)
+    cells = [_csv_cells(table.iloc[:, i]) for i in range(table.shape[1])]
+    header = table.columns
+    if (
+        len(cells) < 2
+        or any(c is None for c in cells)
+        or not all(isinstance(h, str) for h in header)
+    ):
+        table.to_csv(path, index=False, lineterminator="\n")
+        return
+    with open(path, "w", encoding="utf-8", newline="") as file:
+        csv.writer(file, lineterminator="\n").writerow(list(header))
+        for start in range(0, len(table), _CSV_ROWS_PER_WRITE):
+            rows = zip(
+                *(c[start : start + _CSV_ROWS_PER_WRITE].tolist() for c in cells), strict=True
+            )
+            file.write("".join([",".join(row) + "\n" for row in rows]))
+
+
+def _csv_cells(values: pd.Series) -> np.ndarray | None:
+    """The csv text of each value of ``values`` (object array of str), or None.
+
+    None for a dtype whose text this does not reproduce (dates, objects that are
+    not all strings, ...).
+    """
+    dtype = values.dtype
+    if isinstance(dtype, pd.CategoricalDtype):
+        labels = _csv_cells(pd.Series(dtype.categories))
+        if labels is None:
+            return None
+        return np.append(labels, "")[values.cat.codes.to_numpy()]  # code -1 -> ""
+    if dtype == np.float64 or dtype == np.int64 or dtype == np.bool_:
+        array = values.to_numpy()
+        if dtype == np.float64:
+            # distinct bit patterns, not values: -0.0 and 0.0 are written differently
+            codes, distinct = pd.factorize(array.view(np.int64))
+            text = [repr(v) for v in distinct.view(np.float64).tolist()]
+            codes[np.isnan(array)] = -1
+        else:
+            codes, distinct = pd.factorize(array)
+            text = [repr(v) for v in distinct.tolist()]
+        return np.array([*text, ""], dtype=object)[codes]
+    if isinstance(dtype, pd.StringDtype):  # every value is a str or missing
+        text = values.to_numpy(dtype=object, na_value="")
+        special = values.str.contains(f"[{_CSV_SPECIAL}]").to_numpy(dtype=bool, na_value=False)
+        text[special] = [_csv_field(v) for v in text[special]]
+        return text
+    if not pd.api.types.is_object_dtype(dtype):
+        return None
+    missing = values.isna().to_numpy()
+    present = values[~missing]
+    codes, distinct = pd.factorize(present.to_numpy(dtype=object))
+    if not all(isinstance(v, str) for v in distinct.tolist()):
+        return None
+    text = np.array(distinct.tolist(), dtype=object)
+    special = pd.Series(text, dtype=object).str.contains(f"[{_CSV_SPECIAL}]").to_numpy(bool)
+    text[special] = [_csv_field(v) for v in text[special]]
+    out = np.full(len(values), "", dtype=object)
+    out[~missing] = text[codes]
     return out
+
+
+def _csv_field(value: str) -> str:
+    """``value`` as Python's csv writer writes it inside a row of several fields."""
+    buffer = io.StringIO()
+    csv.writer(buffer, lineterminator="\n").writerow([value, ""])
+    return buffer.getvalue()[: -len(",\n")]
 
 
 def write_model_outputs(
