@@ -156,66 +156,80 @@ def core_number(adjacency: Adjacency) -> pd.Series:
     {'a': 2.0, 'b': 2.0, 'c': 2.0, 'd': 1.0, 'e': 0.0}
     """
     indptr, indices = _undirected_simple(adjacency.matrix)
-    n = len(indptr) - 1
-    degree = np.diff(indptr)
+    n = indptr.size - 1
+    lengths = np.diff(indptr)
+    degree = lengths.astype(np.int32 if n < 2**30 else np.int64)
+    # A removed user's degree jumps to `gone`: the decrements it still receives from
+    # neighbours removed later (at most n - 1) leave it above every live degree, so
+    # no separate "alive" mask has to be looked up for each gathered neighbour.
+    gone = degree.dtype.type(2 * n + 1)
+    one = degree.dtype.type(1)  # same dtype as `degree`: subtract.at's fast path
     core = np.zeros(n, dtype=np.int64)
-    alive = np.ones(n, dtype=bool)
-    pending = np.arange(n)  # a superset of the users still alive, shrunk per level
+    pending = None  # once few users are left: a superset of them, shrunk lazily
+    alive = n
     level = 0
-    while pending.size:
-        pending = pending[alive[pending]]
-        if not pending.size:
-            break
-        level = max(level, int(degree[pending].min()))
-        peel = pending[degree[pending] <= level]
+    while alive:
+        if pending is None and alive * 8 < n:
+            pending = np.flatnonzero(degree <= n)
+        if pending is None:  # many users left: scan the degree array itself
+            level = max(level, int(degree.min()))
+            peel = np.flatnonzero(degree <= level)
+        else:
+            remaining = degree[pending]
+            if alive * 2 < pending.size:
+                live = remaining <= n
+                pending, remaining = pending[live], remaining[live]
+            level = max(level, int(remaining.min()))
+            peel = pending[remaining <= level]
         while peel.size:
+            alive -= peel.size
             core[peel] = level
-            alive[peel] = False
-            touched = _gather(indptr, indices, peel)
-            touched = touched[alive[touched]]
+            degree[peel] = gone
+            touched = _gather(indptr, indices, peel, lengths[peel]).astype(np.intp, copy=False)
             if not touched.size:
                 break
+            np.subtract.at(degree, touched, one)
             if touched.size * 4 > n:  # many: one pass over all users beats sorting
-                lost = np.bincount(touched, minlength=n)
-                degree -= lost
-                peel = np.flatnonzero((lost > 0) & (degree <= level))
+                peel = np.flatnonzero(degree <= level)
             else:
-                users, lost = np.unique(touched, return_counts=True)
-                degree[users] -= lost
-                peel = users[degree[users] <= level]
+                peel = np.unique(touched[degree[touched] <= level])
     return pd.Series(core.astype(np.float64), index=adjacency.users, name="core_number")
 
 
 def _undirected_simple(matrix: sp.csr_array) -> tuple[np.ndarray, np.ndarray]:
-    """``indptr, indices`` of the symmetric pattern of ``matrix + matrix.T``, no diagonal.
+    """``indptr`` (intp) and ``indices`` of the pattern of ``matrix + matrix.T``, no diagonal.
 
-    Stored zeros count as pairs (they are pairs that interacted).
+    Stored zeros count as pairs (they are pairs that interacted). Duplicate or
+    unsorted entries are allowed. Indices are 32-bit whenever they fit: scipy's
+    transposition and sum then move half the bytes.
     """
     n = matrix.shape[0]
+    index_type = np.int32 if max(n, matrix.indices.size) < 2**31 else np.int64
+    indptr = matrix.indptr.astype(index_type, copy=False)
+    indices = matrix.indices.astype(index_type, copy=False)
     pattern = sp.csr_array(
-        (np.ones(matrix.indices.size, dtype=np.int8), matrix.indices, matrix.indptr),
-        shape=matrix.shape,
+        (np.ones(indices.size, dtype=np.bool_), indices, indptr), shape=matrix.shape
     )
-    both = (pattern + pattern.T.tocsr()).tocsr()
-    indptr, indices = both.indptr.astype(np.int64), both.indices
-    if both.diagonal().any():  # self-loops: drop the diagonal entries
-        rows = np.repeat(np.arange(n, dtype=indices.dtype), np.diff(indptr))
+    if pattern.diagonal().any():  # self-loops: drop them before symmetrising
+        rows = np.repeat(np.arange(n, dtype=index_type), np.diff(indptr))
         keep = indices != rows
-        indices = indices[keep]
-        indptr = np.zeros(n + 1, dtype=np.int64)
+        indptr = np.zeros(n + 1, dtype=index_type)
         np.cumsum(np.bincount(rows[keep], minlength=n), out=indptr[1:])
-    return indptr, indices
+        pattern = sp.csr_array((pattern.data[keep], indices[keep], indptr), shape=matrix.shape)
+    both = pattern + pattern.T.tocsr()
+    return both.indptr.astype(np.intp), both.indices
 
 
-def _gather(indptr: np.ndarray, indices: np.ndarray, rows: np.ndarray) -> np.ndarray:
-    """Concatenated column indices of ``rows`` of a CSR structure, vectorised."""
-    starts = indptr[rows]
-    lengths = indptr[rows + 1] - starts
+def _gather(
+    indptr: np.ndarray, indices: np.ndarray, rows: np.ndarray, lengths: np.ndarray
+) -> np.ndarray:
+    """Concatenated column indices of ``rows`` (of ``lengths`` entries) of a CSR structure."""
     total = int(lengths.sum())
     if not total:
         return np.empty(0, dtype=indices.dtype)
-    offsets = np.repeat(starts - np.cumsum(lengths) + lengths, lengths)
-    return indices[offsets + np.arange(total)]
+    offsets = np.repeat(indptr[rows] - np.cumsum(lengths) + lengths, lengths)
+    offsets += np.arange(total)
+    return indices[offsets]
 
 
 def compute_core_number(community: Community) -> pd.Series:

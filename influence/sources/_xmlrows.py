@@ -86,6 +86,8 @@ _ONES = np.uint64(0x0101010101010101)
 _HIGHS = np.uint64(0x8080808080808080)
 _SEMIS = np.uint64(0x3B3B3B3B3B3B3B3B)
 _MASKS = np.array([(1 << (8 * k)) - 1 for k in range(9)], dtype=np.uint64)
+#: ``_WORD_MASKS[k][length]``: the bytes of word ``k`` within ``length`` bytes.
+_WORD_MASKS = _MASKS[np.clip(np.arange(_MAX_NAME + 1) - 8 * np.arange(3)[:, None], 0, 8)]
 _MIX = (np.uint64(0x9E3779B97F4A7C15), np.uint64(0xC2B2AE3D27D4EB4F), np.uint64(0x165667B19E3779F9))
 
 
@@ -114,7 +116,9 @@ def _decode_value(text: str) -> str:
     return _DECODE.sub(lambda m: _entity_text(m.group(1).encode()), text)
 
 
-def _hash(words: Sequence[np.ndarray], length: np.ndarray, bits: int) -> np.ndarray:
+def _hash(words: Sequence[np.ndarray], length: np.ndarray | None, bits: int) -> np.ndarray:
+    if length is None:  # tables of one-word keys without NUL bytes (entity bodies)
+        return (words[0] * _MIX[1]) >> np.uint64(64 - bits)
     mixed = length.astype(np.uint64)
     for word, factor in zip(words, _MIX, strict=False):
         mixed = mixed ^ (word * factor)
@@ -127,10 +131,15 @@ class _Table:
     ``lookup`` finds candidates by hash and then compares every word and the
     length, so a hit is always the exact byte string; ``add`` refuses a string
     whose slot is taken (the caller then gives up: never a wrong answer).
+    ``one_word``: keys of at most 8 bytes, none NUL, hashed by their word alone
+    (which :meth:`lookup_word` needs).
     """
 
-    def __init__(self, words: int) -> None:
+    def __init__(self, words: int, *, one_word: bool = False) -> None:
+        if one_word and words != 1:
+            raise ValueError(f"a one_word table must have words=1 (got {words})")
         self.words = words
+        self.one_word = one_word
         self.slots = np.full(1 << _SLOTS_BITS, -1, dtype=np.int64)
         self.keys: list[bytes] = []
         self.key_words = np.zeros((words, 0), dtype=np.uint64)
@@ -148,7 +157,8 @@ class _Table:
         if key in self.keys:
             return self.keys.index(key)
         parts = [np.array([w], dtype=np.uint64) for w in self.split(key, self.words)]
-        slot = int(_hash(parts, np.array([len(key)]), _SLOTS_BITS)[0])
+        length = None if self.one_word else np.array([len(key)])
+        slot = int(_hash(parts, length, _SLOTS_BITS)[0])
         if self.slots[slot] >= 0:
             return -1
         self.slots[slot] = len(self.keys)
@@ -164,20 +174,40 @@ class _Table:
         """Number of each key, -1 where it is not (yet) in the table."""
         if not self.keys:
             return np.full(len(length), -1, dtype=np.int64)
-        found = self.slots[_hash(words, length, _SLOTS_BITS)]
-        safe = np.maximum(found, 0)
-        same = self.key_lengths[safe] == length
+        found = self.slots[_hash(words, None if self.one_word else length, _SLOTS_BITS)]
+        # an empty slot (-1) reads the last key: it cannot match, since that key's
+        # own slot is not empty (each key sits in the slot of its hash)
+        same = self.key_lengths[found] == length
         for k, word in enumerate(words):
-            same &= self.key_words[k][safe] == word
-        return np.where(same & (found >= 0), found, -1)
+            same &= self.key_words[k][found] == word
+        return np.where(same, found, -1)
+
+    def lookup_word(self, word: np.ndarray) -> np.ndarray:
+        """``lookup`` of one-word keys without NUL bytes: the word alone tells the length.
+
+        A key of the table has no NUL byte among its ``length`` bytes and zeros
+        after them; so an equal word has the same length, as long as the word
+        looked up has no NUL byte before its last non-zero byte.
+        """
+        if not self.one_word:
+            raise ValueError("lookup_word needs a one_word table")
+        found = self.slots[_hash([word], None, _SLOTS_BITS)]
+        same = self.key_words[0][found] == word
+        return found if same.all() else np.where(same, found, -1)
 
 
-def _words(wide: np.ndarray, starts: np.ndarray, length: np.ndarray, count: int):
-    """``count`` little-endian words of the bytes ``starts:starts+length``, zero past the end."""
+def _words(wide: np.ndarray, starts: np.ndarray, length: np.ndarray | int, count: int):
+    """``count`` little-endian words of the bytes ``starts:starts+length``, zero past the end.
+
+    ``length`` is one number for all, or an array of lengths up to ``_MAX_NAME``.
+    """
     out = []
     for k in range(count):
-        take = np.clip(length - 8 * k, 0, 8)
-        out.append(wide[starts + 8 * k] & _MASKS[take])
+        if isinstance(length, int):
+            mask = _MASKS[min(max(length - 8 * k, 0), 8)]
+        else:
+            mask = _WORD_MASKS[k][length]
+        out.append(wide[starts + 8 * k] & mask)
     return out
 
 
@@ -276,7 +306,7 @@ class _Block:
     tabs: int
     entity: np.ndarray | None = None  # "&" -> spelling number
     amp_owner: np.ndarray | None = None  # "&" -> attribute
-    entities: np.ndarray | None = None  # attribute -> number of entities
+    entities: np.ndarray | None = None  # attribute -> holds an entity
     saved: np.ndarray | None = None  # attribute -> raw bytes minus decoded characters
 
 
@@ -312,9 +342,13 @@ class RowScanner:
         self.keep_if = dict(keep_if or {})
         self.texts = list(texts)
         self.names = _Table(3)
-        self.entities = _Table(1)
+        self.entities = _Table(1, one_word=True)
         self.entity_text: list[str] = []
         self.stopped: str | None = None
+        # per-byte scratch, reused by every block: fresh 2 MiB temporaries cost
+        # page faults each time (about as much as the comparison itself)
+        self._bytes = np.empty(0, dtype=np.uint8)
+        self._flags = np.empty(0, dtype=bool)
         for body in (*_NAMED, b"#xA", b"#xD", b"#x9"):
             self._entity(body)
         for name in (*self.fields, *self.lengths, *self.keep_if, *self.texts):
@@ -333,6 +367,13 @@ class RowScanner:
         if number == len(self.entity_text):
             self.entity_text.append(text)
         return number
+
+    def _scratch(self, size: int) -> tuple[np.ndarray, np.ndarray]:
+        """A byte array and a flag array of ``size`` elements, reused across blocks."""
+        if len(self._flags) < size:
+            self._bytes = np.empty(size + (size >> 3), dtype=np.uint8)
+            self._flags = np.empty(size + (size >> 3), dtype=bool)
+        return self._bytes[:size], self._flags[:size]
 
     def _name(self, name: bytes) -> int:
         if _NAME.match(name) is None or len(self.names.keys) >= 64:
@@ -360,7 +401,9 @@ class RowScanner:
         if not size or raw[-1] != 10:
             return self._stop("no final line end")
         # quotes and ampersands in one pass: (byte | 4) == 38 only for '"' and '&'
-        marks = np.flatnonzero((raw | 4) == 38)
+        scratch, flags = self._scratch(size)
+        np.equal(np.bitwise_or(raw, 4, out=scratch), 38, out=flags)
+        marks = np.flatnonzero(flags)
         is_quote = raw[marks] == 34
         quotes = marks[is_quote]
         if not len(quotes) or len(quotes) % 2:
@@ -386,10 +429,10 @@ class RowScanner:
         # every control byte is a row's line end, or a tab inside a value; one count
         # (as int8) covers control and non-ASCII bytes, the common case being neither
         line_ends = rows + int(has_cr.sum())
-        low = int(np.count_nonzero(raw.view(np.int8) < 32))
+        low = int(np.count_nonzero(np.less(raw.view(np.int8), 32, out=flags)))
         ascii_only, tabs = low == line_ends, 0
         if not ascii_only:
-            controls = int(np.count_nonzero(raw < 32))
+            controls = int(np.count_nonzero(np.less(raw, 32, out=flags)))
             ascii_only = controls == low
             if controls != line_ends:
                 tabs = buffer.count(b"\t", begin, end)
@@ -404,7 +447,7 @@ class RowScanner:
             if b"\xef\xbf\xbe" in data or b"\xef\xbf\xbf" in data:  # U+FFFE, U+FFFF
                 return self._stop("U+FFFE or U+FFFF")
             del data
-        if int(np.count_nonzero(raw == 60)) != rows:
+        if int(np.count_nonzero(np.equal(raw, 60, out=flags))) != rows:
             return self._stop("< in a value")
 
         # the start of each row: indentation (as on the first line), then "<row "
@@ -416,7 +459,7 @@ class RowScanner:
         line_starts[1:] = newlines[:-1] + 1
         prefix = b" " * indent + b"<row "
         prefix_words = _Table.split(prefix, 2)
-        head = _words(wide, line_starts, np.full(rows, len(prefix)), 2)
+        head = _words(wide, line_starts, len(prefix), 2)
         if len(prefix) > 16 or not all(
             (w == np.uint64(p)).all() for w, p in zip(head, prefix_words, strict=True)
         ):
@@ -426,10 +469,10 @@ class RowScanner:
         first[0] = True
         first[1:] = ends_row[:-1]
         row_of = np.cumsum(first) - 1
-        previous = np.empty(len(opens), dtype=np.int64)
-        previous[0] = 0
-        previous[1:] = closes[:-1] + 2
-        name_starts = np.where(first, line_starts[row_of] + len(prefix), previous)
+        row_firsts = np.flatnonzero(first)  # rows of them: the last attribute ends a row
+        name_starts = np.empty(len(opens), dtype=np.int64)
+        name_starts[1:] = closes[:-1] + 2  # after the previous value's quote and a space
+        name_starts[row_firsts] = line_starts + len(prefix)
         name_lengths = opens - 1 - name_starts
         if not ((byte[opens - 1] == 61).all() and (name_lengths >= 1).all()):
             return self._stop("name followed by =")
@@ -449,7 +492,6 @@ class RowScanner:
             number[unknown] = self.names.lookup([k[unknown] for k in keys], name_lengths[unknown])
             unknown = unknown[number[unknown] < 0]
         # an attribute twice in a row is not well-formed
-        row_firsts = np.flatnonzero(first)
         bits = np.left_shift(np.uint64(1), number.astype(np.uint64))
         seen = np.bitwise_or.reduceat(bits, row_firsts)
         if (np.bitwise_count(seen) != np.diff(np.append(row_firsts, len(opens)))).any():
@@ -457,34 +499,41 @@ class RowScanner:
 
         # entities: each "&" starts a known spelling ending with ";" within 8 bytes
         attributes = len(opens)
-        amps = marks[~is_quote]
+        amp_at = np.flatnonzero(~is_quote)  # "&" among the marks
+        amps = marks[amp_at]
         entity = np.zeros(0, dtype=np.int64)
         amp_owner = np.zeros(0, dtype=np.int64)
-        entities = saved = np.zeros(attributes, dtype=np.int64)
+        saved = np.zeros(attributes, dtype=np.int64)
+        entities = np.zeros(attributes, dtype=bool)
         if len(amps):
             word = wide[amps + 1]
             semi = word ^ _SEMIS
-            flags = (semi - _ONES) & ~semi & _HIGHS
+            flags = (semi - _ONES) & ~semi & _HIGHS  # 0x80 in each byte that is ";"
             if not flags.all():
                 return self._stop("entity without ;")
-            lowest = flags & (~flags + np.uint64(1))
-            body = (np.bitwise_count(lowest - np.uint64(1)).astype(np.int64) - 7) // 8
-            if (body < 1).any():
+            # the bytes before the first ";" (the body) are those below its flag bit
+            below = ((flags & (~flags + np.uint64(1))) >> np.uint64(7)) - np.uint64(1)
+            body = (np.bitwise_count(below) >> 3).astype(np.int64)
+            if not body.all():
                 return self._stop("empty entity")
-            key = [word & _MASKS[body]]
-            entity = self.entities.lookup(key, body)
+            # no byte of a block is NUL (control bytes are checked above) and a body
+            # reaching past the block would hold its final line end: so the word is
+            # the body, and the table's one-word lookup is exact
+            key = word & below
+            entity = self.entities.lookup_word(key)
             unknown = np.flatnonzero(entity < 0)
             while len(unknown):
                 at = int(amps[unknown[0]])
                 if self._entity(bytes(view[at + 1 : at + 1 + int(body[unknown[0]])])) < 0:
                     return self._stop("unknown entity")
-                entity[unknown] = self.entities.lookup([key[0][unknown]], body[unknown])
+                entity[unknown] = self.entities.lookup_word(key[unknown])
                 unknown = unknown[entity[unknown] < 0]
             # every "&" is inside a value (the bytes outside are checked above), so
-            # the quotes before it are 2 * attribute + 1
-            amp_owner = (np.cumsum(is_quote)[~is_quote] - 1) // 2
-            entities = np.bincount(amp_owner, minlength=attributes)
-            saved = np.bincount(amp_owner, weights=body + 1, minlength=attributes).astype(np.int64)
+            # the quotes before it (its place among the marks minus the "&" before
+            # it) are 2 * attribute + 1
+            amp_owner = (amp_at - np.arange(len(amp_at))) >> 1
+            entities[amp_owner] = True
+            np.add.at(saved, amp_owner, body + 1)
         if not ascii_only:
             continuation = np.flatnonzero((raw & 0xC0) == 0x80)
             saved = saved + np.bincount(np.searchsorted(closes, continuation), minlength=attributes)
@@ -538,7 +587,7 @@ class RowScanner:
             2 * attributes + 1,
             [None, pa.py_buffer(offsets), pa.py_buffer(block.data)],
         )
-        taken = pieces.take(index)
+        taken = pc.take(pieces, index, boundscheck=False)  # index is ours: in range
         missing = len(valid) - int(np.count_nonzero(valid))
         if missing:
             bitmap = pa.py_buffer(np.packbits(valid, bitorder="little"))
@@ -581,7 +630,7 @@ class RowScanner:
         spellings = np.flatnonzero(used)
         ampersands = [s for s in spellings if self.entity_text[s] == "&"]
         if len(ampersands) > 1:  # replacing one by one could build a new entity: decode per value
-            return self._decode_each(values, block.row_of[which[inside > 0]])
+            return self._decode_each(values, block.row_of[which[inside]])
         for s in [s for s in spellings if self.entity_text[s] != "&"] + ampersands:
             spelling = "&" + self.entities.keys[s].decode("ascii") + ";"
             values = pc.replace_substring(values, spelling, self.entity_text[s])

@@ -380,3 +380,82 @@ def test_open_binary_stream_and_bytes_give_the_same(tmp_path):
     with open_binary(source) as stream:
         from_stream = xr.scan_rows_fast(stream, se.FIELDS["Votes"])
     assert _lists(from_stream) == _reference(source.read_bytes(), "Votes")
+
+
+# Entity bodies are read as one 8-byte word (the bytes before the first ";") and
+# looked up by that word alone; the scratch arrays are reused from block to block.
+
+
+def test_one_word_table_finds_exactly_its_keys():
+    table = xr._Table(1, one_word=True)
+    keys = [b"lt", b"#xA", b"#x1F600", b"quot"]
+    numbers = [table.add(key) for key in keys]
+    assert numbers == [0, 1, 2, 3]
+    words = np.array([xr._Table.split(key, 1)[0] for key in [*keys, b"l", b"#x1F60", b"ltt"]])
+    words = words.astype(np.uint64)
+    assert table.lookup_word(words).tolist() == [0, 1, 2, 3, -1, -1, -1]
+    lengths = np.array([2, 3, 7, 4, 1, 6, 3])
+    assert table.lookup([words], lengths).tolist() == [0, 1, 2, 3, -1, -1, -1]
+    with pytest.raises(ValueError, match="one_word table must have words=1"):
+        xr._Table(2, one_word=True)
+    with pytest.raises(ValueError, match="lookup_word needs a one_word table"):
+        xr._Table(1).lookup_word(words)
+
+
+@pytest.mark.parametrize(
+    ("body", "length"),
+    [
+        ("&#x1F600;", 1),  # ";" is the eighth byte after "&": the longest body read
+        ("&#128512;x", 2),
+        ("a&lt;&gt;&amp;&quot;&apos;&#xA;&#xD;&#x9;b", 10),  # every pre-registered one
+        ("&#38;lt;", 4),  # decodes to "&lt;", four characters, not "<"
+    ],
+)
+def test_entity_lengths_equal_expat(body, length):
+    data = _doc(f'<row Id="1" PostTypeId="1" Body="{body}" />')
+    got = _fast(data, "Posts")
+    assert got == _reference(data, "Posts")
+    assert got["Body_length"] == [length]
+
+
+@pytest.mark.parametrize("body", ["&;", "x&;y"])
+def test_empty_entity_gives_up_and_expat_reports_it(body, tmp_path):
+    data = _doc(GOOD, f'<row Id="2" Body="{body}" />')
+    assert _fast(data, "Posts") is None
+    path = tmp_path / "Posts.xml"
+    path.write_bytes(data)
+    with pytest.raises(SourceError, match=r"Posts\.xml:4: XML must be well-formed"):
+        se._scan_file(path, "Posts")
+
+
+@pytest.mark.parametrize("value", ["&lt", "&gt", "a&lt"])
+def test_an_entity_body_never_reaches_into_the_padding(value):
+    # the padding after the rows is any bytes: here ";" everywhere, so the first ";"
+    # after the "&" lies past the row's end, within the 8 bytes read; the scanner
+    # must not take that as an entity (the body holds the row end) and gives up
+    line = f'<row Id="1" Body="{value}" />\n'.encode()
+    scanner = xr.RowScanner(["Id"], lengths=["Body"])
+    assert scanner.scan(line + b";" * xr.PAD, 0, len(line), 1) is None
+    assert scanner.stopped == "unknown entity"
+    good = f'<row Id="1" Body="{value};" />\n'.encode()
+    block = xr.RowScanner(["Id"], lengths=["Body"]).scan(good + b";" * xr.PAD, 0, len(good), 1)
+    assert block["Body_length"].tolist() == [value.index("&") + 1]  # one character
+
+
+def test_one_scanner_gives_the_same_columns_on_blocks_of_any_size():
+    # the per-byte scratch arrays grow and are sliced: a small block after a large
+    # one, then a larger one, must read as with a fresh scanner each time
+    def block(count: int, start: int) -> bytes:
+        return "".join(
+            f'  <row Id="{n}" PostTypeId="1" Body="&lt;p&gt;{"x" * (n % 50)}&amp;" />\r\n'
+            for n in range(start, start + count)
+        ).encode()
+
+    blocks = [block(300, 0), block(3, 300), block(900, 303), block(1, 1203)]
+    shared = xr.RowScanner(se.FIELDS["Posts"], lengths=["Body"])
+    for line, data in enumerate(blocks):
+        buffer = data + bytes(xr.PAD)
+        fresh = xr.RowScanner(se.FIELDS["Posts"], lengths=["Body"])
+        expected = _lists(fresh.scan(buffer, 0, len(data), line))
+        assert _lists(shared.scan(buffer, 0, len(data), line)) == expected
+        assert expected["Body_length"][-1] == len("<p>") + int(expected["Id"][-1]) % 50 + 1
