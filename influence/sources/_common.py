@@ -427,6 +427,8 @@ def parse_timestamps(
     elif pd.api.types.is_datetime64_dtype(series.dtype):
         out = series.dt.tz_localize("UTC").astype(UTC)
         present = out.notna()
+    elif (naive := _naive_iso_times(series)) is not None:
+        out, present = naive, naive.notna()
     else:
         as_text = series.astype(STRING).str.strip()
         present = (series.notna() & (as_text != "")).fillna(False).astype(bool)
@@ -472,6 +474,35 @@ def parse_timestamps(
     return out
 
 
+#: What dumps write (``2021-04-27T15:06:44.553``): a naive ISO 8601 time of the
+#: years 1700 to 2199 (well inside what datetime64[ns] holds), no spaces.
+_NAIVE_ISO = (
+    r"^(?:1[7-9]|2[01])\d\d-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12]\d|3[01])"
+    r"T(?:[01]\d|2[0-3]):[0-5]\d:[0-5]\d(?:\.\d{1,9})?$"
+)
+
+
+def _naive_iso_times(series: pd.Series) -> pd.Series | None:
+    """Parse a column of naive ISO 8601 times in Arrow; None unless every present value is one.
+
+    The fast path of :func:`parse_timestamps` for dump columns: the values
+    are checked against :data:`_NAIVE_ISO` in RE2 and cast in C, giving what
+    ``pd.to_datetime(format="ISO8601", utc=True)`` gives (an impossible date
+    such as February 30 makes the cast fail: the general path reports it).
+    """
+    if not isinstance(series.dtype, pd.StringDtype) or series.isna().all():
+        return None
+    text = arrow_strings(series)
+    if not pc.all(pc.match_substring_regex(text, _NAIVE_ISO)).as_py():
+        return None
+    try:
+        stamps = text.cast(pa.timestamp("ns"))
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        return None
+    naive = pd.Series(stamps.to_numpy(zero_copy_only=False), dtype="datetime64[ns]")
+    return naive.dt.tz_localize("UTC").astype(UTC)
+
+
 def arrow_strings(values) -> pa.Array:
     """Ids as one Arrow ``large_string`` array (no Python string per value)."""
     if isinstance(values, pa.Array):
@@ -487,31 +518,152 @@ def arrow_strings(values) -> pa.Array:
 def id_positions(keys, ids) -> np.ndarray:
     """Position of each key among ``ids``, -1 where absent (``Index.get_indexer``).
 
-    Hashes the ids in Arrow, several times faster than a pandas ``Index`` of
-    Python strings and without one. A repeated id gives its first position
-    (pandas would refuse it); a missing id matches a missing key, as in pandas.
+    Ids of the form ``<prefix><integer>`` with a few prefixes (``"17"``,
+    ``"c17"``: Stack Exchange's posts and comments) are looked up as
+    (prefix, number) in a table indexed by the number when their numbers are
+    dense, without hashing a string; other ids are hashed in Arrow, several
+    times faster than a pandas ``Index`` of Python strings. A repeated id gives
+    its first position (pandas would refuse it); a missing id matches a
+    missing key, as in pandas.
 
     Examples
     --------
     >>> id_positions(pd.Series(["b", "x", None]), pd.Series(["a", "b"])).tolist()
     [1, -1, -1]
+    >>> id_positions(["17", "017", "c3", "3"], ["c3", "17", "3"]).tolist()
+    [1, -1, 0, 2]
     """
-    keys, ids = arrow_strings(keys), arrow_strings(ids)
-    numbers = _integer_ids(keys), _integer_ids(ids)
-    if numbers[0] is not None and numbers[1] is not None:  # hashing integers is cheaper
-        keys, ids = numbers
+    return _lookup(keys, ids)[0]
+
+
+def _lookup(keys, ids) -> tuple[np.ndarray, bool | None]:
+    """:func:`id_positions`, and True when it saw that no id repeats (None: not checked)."""
+    same = keys is ids
+    ids = arrow_strings(ids)
+    keys = ids if same else arrow_strings(keys)
+    found = _table_positions(keys, ids)
+    if found is not None:
+        return found, True
+    numbers = _integer_ids(ids)
+    if numbers is not None:
+        key_numbers = numbers if same else _integer_ids(keys)
+        if key_numbers is not None:  # hashing integers is cheaper than strings
+            keys, ids = key_numbers, numbers
     found = pc.index_in(keys, value_set=ids)
-    return found.fill_null(-1).to_numpy().astype(np.intp, copy=False)
+    return found.fill_null(-1).to_numpy().astype(np.intp, copy=False), None
+
+
+#: Powers of ten from 10 to 10**18: the number of digits of an int64 is one
+#: more than the count of these it reaches.
+_TENS = 10 ** np.arange(1, 19, dtype=np.int64)
+#: Rows checked first, to turn down ids of another shape without reading them all.
+_SAMPLE = 256
+#: Most distinct prefixes for ids to be looked up as (prefix, number).
+_PREFIXES = 16
+_NUMBER_CHARS = "0123456789-"
+
+
+def _spread_sample(values: pa.Array) -> pa.Array:
+    """:data:`_SAMPLE` values spread evenly over ``values``, first and last included."""
+    return values.take(np.linspace(0, len(values) - 1, _SAMPLE).astype(np.int64))
 
 
 def _integer_ids(values: pa.Array) -> pa.Array | None:
-    """The ids as int64 when each is an integer written plainly (``"17"``, not ``"017"``)."""
+    """The ids as int64 when each is an integer written plainly (``"17"``, not ``"017"``).
+
+    A value is plain when it casts to an integer whose decimal digits (and
+    sign) are exactly as many bytes as the value: ``"017"``, ``"+5"``, ``" 5"``
+    and ``"-0"`` are longer than ``"17"``, ``"5"``, ``"5"`` and ``"0"``. A
+    spread sample is checked first, so that ids mixing letters and numbers
+    are turned down without casting them all.
+    """
+    if len(values) > _SAMPLE and _integer_ids(_spread_sample(values)) is None:
+        return None
     try:
         numbers = values.cast(pa.int64())
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
         return None
-    same = pc.all(pc.equal(numbers.cast(pa.large_string()), values)).as_py()
-    return numbers if same is not False else None
+    present = (values.drop_null(), numbers.drop_null()) if numbers.null_count else (values, numbers)
+    number = present[1].to_numpy(zero_copy_only=False)
+    length = pc.binary_length(present[0]).to_numpy(zero_copy_only=False)
+    # |INT64_MIN| wraps round to a negative number: one digit, never its length
+    digits = 1 + np.searchsorted(_TENS, np.abs(number), side="right") + (number < 0)
+    return numbers if np.array_equal(length, digits) else None
+
+
+def _split_ids(
+    values: pa.Array, prefixes: pa.Array | None = None
+) -> tuple[pa.Array, np.ndarray, np.ndarray] | None:
+    """Ids ``<prefix><plain integer>`` as (prefixes, prefix code, number); None if not all are.
+
+    The prefix is what is left once the trailing digits and ``-`` are cut;
+    the rest must be an integer written plainly. Without ``prefixes`` they
+    are the ones found (at most :data:`_PREFIXES`, none holding a digit);
+    with them (the prefixes of the ids looked up), a value with another
+    prefix, like a missing value, gets code -1.
+    """
+    if prefixes is None or prefixes.to_pylist() == [""]:  # plain integers: no prefix to cut
+        numbers = _integer_ids(values)
+        if numbers is not None:
+            code = np.where(numbers.is_valid().to_numpy(zero_copy_only=False), 0, -1)
+            prefixes = pa.array([""], type=pa.large_string())
+            return prefixes, code, numbers.fill_null(0).to_numpy(zero_copy_only=False)
+    if prefixes is None and len(values) > _SAMPLE and _split_ids(_spread_sample(values)) is None:
+        return None
+    head = pc.ascii_rtrim(values, _NUMBER_CHARS)
+    if prefixes is None:
+        prefixes = pc.unique(head.drop_null())
+        if len(prefixes) > _PREFIXES:
+            return None
+    letters = "".join(sorted(set("".join(prefixes.to_pylist()))))
+    if set(letters) & set(_NUMBER_CHARS):
+        return None
+    code = pc.index_in(head, value_set=prefixes)
+    # the prefix's letters cut from the front: the rest starts with a digit or "-"
+    rest = pc.utf8_ltrim(values, letters) if letters else values
+    rest = pc.if_else(code.is_valid(), rest, pa.scalar(None, pa.large_string()))
+    numbers = _integer_ids(rest)
+    if numbers is None:
+        return None
+    code = code.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int64)
+    return prefixes, code, numbers.fill_null(0).to_numpy(zero_copy_only=False)
+
+
+def _table_positions(keys: pa.Array, ids: pa.Array) -> np.ndarray | None:
+    """:func:`id_positions` through a table indexed by (prefix, number); None when unfit.
+
+    Unfit: an id is not ``<prefix><integer>`` (:func:`_split_ids`), the
+    table would be more than a few times the ids and keys, or an id repeats
+    (hashing gives the first position then).
+    """
+    split = _split_ids(ids)
+    if split is None:
+        return None
+    prefixes, id_code, id_number = split
+    key_split = split if keys is ids else _split_ids(keys, prefixes)
+    if key_split is None:
+        return None
+    _prefixes, key_code, key_number = key_split
+    has = id_code >= 0
+    if not has.any():
+        return None
+    low, high = int(id_number[has].min()), int(id_number[has].max())
+    span = high - low + 1
+    if span * len(prefixes) > 4 * (len(ids) + len(keys)) + 1024:
+        return None
+    at = np.flatnonzero(has)
+    slot = id_code[at] * span + (id_number[at] - low)
+    table = np.full(span * len(prefixes), -1, dtype=np.intp)
+    table[slot] = at
+    if not np.array_equal(table[slot], at):  # a repeated id
+        return None
+    inside = (key_code >= 0) & (key_number >= low) & (key_number <= high)
+    found = np.full(len(keys), -1, dtype=np.intp)
+    found[inside] = table[key_code[inside] * span + (key_number[inside] - low)]
+    missing = np.flatnonzero(~has)
+    if len(missing):  # a missing key finds the first missing id
+        found[~keys.is_valid().to_numpy(zero_copy_only=False)] = missing[0]
+    return found
 
 
 def positions_of(keys: Sequence, ids) -> list[np.ndarray]:
@@ -522,9 +674,16 @@ def positions_of(keys: Sequence, ids) -> list[np.ndarray]:
     >>> [p.tolist() for p in positions_of([["b"], ["a", "z"]], pd.Series(["a", "b"]))]
     [[1], [0, -1]]
     """
+    return _positions_of(keys, ids)[0]
+
+
+def _positions_of(keys: Sequence, ids) -> tuple[list[np.ndarray], bool | None]:
+    """:func:`positions_of`, and True when it saw that no id repeats (None: not checked)."""
     arrays = [arrow_strings(values) for values in keys]
-    joined = id_positions(pa.concat_arrays(arrays), ids) if arrays else np.zeros(0, np.intp)
-    return np.split(joined, np.cumsum([len(array) for array in arrays])[:-1])
+    if not arrays:
+        return [], None
+    joined, unique = _lookup(pa.concat_arrays(arrays), ids)
+    return np.split(joined, np.cumsum([len(array) for array in arrays])[:-1]), unique
 
 
 def _sort_key(values: pd.Series) -> pa.Array:
@@ -617,15 +776,16 @@ def build_interactions(
     threads = messages["thread_id"].astype(STRING).array
     reply_columns = ["parent_id", "author_id", "created_at", "message_id", "thread_id"]
     replies = messages.loc[messages["parent_id"].notna(), reply_columns]
-    keys = {"ids": ids, "parent": replies["parent_id"]}
+    keys = {"parent": replies["parent_id"]}
     if links is not None and len(links):
         links = links.reindex(columns=list(LINK_COLUMNS))
         for via in ("source_message_id", "target_message_id", "message_id"):
             keys[via] = links[via].astype(STRING)
-    # every lookup in one pass over the ids; the ids themselves first, to see
-    # that none repeats (pandas refuses repeated ids, as it did before)
-    found = dict(zip(keys, positions_of(list(keys.values()), ids), strict=True))
-    if not np.array_equal(found["ids"], np.arange(len(ids))):
+    # every lookup in one pass over the ids; then see that no id repeats (pandas
+    # refuses repeated ids, as it did before), unless the lookup saw it already
+    parts, unique = _positions_of(list(keys.values()), ids)
+    found = dict(zip(keys, parts, strict=True))
+    if not unique and not np.array_equal(id_positions(ids, ids), np.arange(len(ids))):
         index = pd.Index(ids.to_numpy())
         found = {
             key: index.get_indexer(pd.Index(pd.array(k, dtype=STRING))) for key, k in keys.items()
@@ -752,13 +912,18 @@ def assemble(
     users = empty_users() if users is None else users
     known = pd.Index(users["user_id"].astype(STRING)) if users_authoritative else None
     interactions = build_interactions(messages, links, known_users=known, stats=stats)
-    seen = pd.concat(
-        [messages["author_id"].dropna(), interactions["source"], interactions["target"]],
-        ignore_index=True,
-    ).astype(STRING)
-    extra = pd.Index(seen.unique()).difference(pd.Index(users["user_id"].astype(STRING)))
+    seen = pa.concat_arrays(
+        [
+            arrow_strings(column).drop_null()
+            for column in (messages["author_id"], interactions["source"], interactions["target"])
+        ]
+    )
+    # the users not in ``users``, each once, by code point (as Index.difference sorts)
+    distinct = pc.unique(seen)
+    unknown = distinct.filter(id_positions(distinct, users["user_id"].astype(STRING)) < 0)
+    extra = unknown.take(pc.sort_indices(unknown))
     if len(extra):
-        added = pd.DataFrame({"user_id": pd.array(extra.sort_values(), dtype=STRING)})
+        added = pd.DataFrame({"user_id": pd.array(extra, dtype=STRING)})
         added["display_name"] = pd.array([pd.NA] * len(added), dtype=STRING)
         added["created_at"] = pd.Series(pd.NaT, index=added.index, dtype=UTC)
         flags = [c for c in users.columns if pd.api.types.is_bool_dtype(users[c].dtype)]

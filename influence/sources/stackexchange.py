@@ -638,6 +638,8 @@ def _scan_file(
         if size >= PARALLEL_MIN_BYTES:
             columns = scan_rows_parallel(path, FIELDS[table], each=each, **options)
             if columns is not None:
+                for name in list(columns):  # one column at a time: the pieces go at once
+                    columns[name] = _one_chunk(columns[name])
                 return columns  # its rows were told range by range
     columns = None
     if FAST:
@@ -751,8 +753,12 @@ def read_stackexchange(
     for table in _UNUSED:
         if table in files:
             stats.note(f"{files[table].name}: not used")
+    # hand the messages over without keeping them here, so that assemble can free
+    # the unsorted table once it has sorted it (instead of holding both)
+    handed = [messages]
+    del messages
     return assemble(
-        messages,
+        handed.pop(),
         links=links,
         users=users,
         stats=stats,
@@ -772,14 +778,17 @@ def _frame(rows: Mapping[str, Sequence] | pd.DataFrame, fields: Sequence[str]) -
 
     Columns holding only strings (and missing values) become the ``string``
     dtype once here, so that the checks and conversions below do not convert
-    them again; other columns stay ``object``.
+    them again; line numbers and lengths scanned as arrays stay arrays; other
+    columns stay ``object``.
     """
     columns = {}
     for name, values in rows.items():
         if isinstance(getattr(values, "dtype", None), pd.StringDtype):
-            column = pd.Series(values, dtype=STRING)  # already compact (scan_rows_parallel)
+            column = pd.Series(_one_chunk(values), dtype=STRING)  # already compact
         elif name in SENTIMENT_COLUMNS:  # scored while scanning
             column = pd.Series(values, dtype=_SENTIMENT_DTYPES[name])
+        elif (name == LINE or name.endswith("_length")) and getattr(values, "ndim", 0) == 1:
+            column = pd.Series(np.asarray(values))  # as scanned: no Python ints
         else:
             column = pd.Series(list(values), dtype=object)
             if name != LINE and pd.api.types.infer_dtype(column, skipna=True) == "string":
@@ -792,6 +801,21 @@ def _frame(rows: Mapping[str, Sequence] | pd.DataFrame, fields: Sequence[str]) -
     if LINE not in frame.columns:
         frame[LINE] = np.arange(1, len(frame) + 1)
     return frame.reset_index(drop=True)
+
+
+def _one_chunk(values):
+    """A string column as one Arrow chunk: every operation on it is then one pass.
+
+    :func:`scan_rows_parallel` gives one chunk per byte range; without this,
+    each lookup, filter and take below would join or walk the pieces again
+    (it doubled the time of :func:`parse_stackexchange` on a large dump).
+    """
+    if not isinstance(getattr(values, "dtype", None), pd.StringDtype):
+        return values
+    arrow = values.__arrow_array__() if hasattr(values, "__arrow_array__") else None
+    if isinstance(arrow, pa.ChunkedArray) and arrow.num_chunks > 1:
+        return pd.array(arrow.combine_chunks(), dtype=STRING)
+    return values
 
 
 def _blank(values: pd.Series) -> np.ndarray:
@@ -901,7 +925,10 @@ class _Checks:
             ids = normalize_ids(self.frame[unique])
             eligible = ~bad
             repeated = np.zeros(n, dtype=bool)
-            repeated[eligible] = ids[eligible].duplicated().to_numpy(bool)
+            # a row whose id is first found elsewhere repeats it (Series.duplicated)
+            candidates = ids[eligible]
+            first_at = id_positions(candidates, candidates)
+            repeated[eligible] = first_at != np.arange(len(candidates))
 
             def describe(pos: int) -> str:
                 value = ids.iloc[pos]
@@ -1048,8 +1075,11 @@ def parse_posts(
     ids = normalize_ids(posts["Id"])
     parent = normalize_ids(posts["ParentId"]).mask(is_question)
     thread = ids.where(is_question, parent)
-    question_tags = _split_tags(posts["Tags"]).array[is_question]
-    tags = pd.Series(_take(question_tags, id_positions(thread, ids[is_question])))
+    question_tags = _split_tags(posts["Tags"][is_question]).array
+    on_question = id_positions(thread, ids[is_question])
+    tags = pd.Series(_take(question_tags, on_question))
+    # the first tag of each question, taken to its answers (as _first_tag(tags))
+    topic = _take(_first_tag(pd.Series(question_tags)), on_question)
     length = _text_length(posts, "Body")
     score = _integers(posts["Score"]).astype("float64")
     if len(frame) and frame["Score"].isna().all():
@@ -1070,7 +1100,7 @@ def parse_posts(
             "created_at": created,
             "kind": np.where(is_question, "question", "answer"),
             "platform": PLATFORM,
-            "topic": _first_tag(tags),
+            "topic": topic,
             "score": score.to_numpy(dtype="float64"),
             "text_length": length.to_numpy(dtype="int64"),
             "tags": tags,
@@ -1108,6 +1138,11 @@ def _empty_links() -> pd.DataFrame:
 def _accept_links(
     questions: pd.DataFrame, messages: pd.DataFrame, votes: pd.DataFrame | None
 ) -> pd.DataFrame:
+    """One ``accept`` link per question with an accepted answer.
+
+    ``questions`` are rows of the posts that became ``messages`` row for row:
+    their index is their row in ``messages``.
+    """
     question_ids = normalize_ids(questions["Id"])
     accepted = normalize_ids(questions["AcceptedAnswerId"])
     has = accepted.notna().to_numpy(bool)
@@ -1123,7 +1158,8 @@ def _accept_links(
         voted = accepts.groupby("post_id")["created_at"].max()
         voted_at = pd.Series(voted.reindex(answer_ids).array, dtype=UTC)
         when = voted_at.fillna(when)
-    on_question = id_positions(question_ids[has], messages["message_id"])
+    # the messages are the posts, row for row: a question's row is its position
+    on_question = questions.index.to_numpy()[has]
     when = when.fillna(pd.Series(created.array.take(on_question, allow_fill=True)))
     return pd.DataFrame(
         {
@@ -1345,7 +1381,9 @@ def parse_comments(
     thread = pd.Series(_take(posts["thread_id"], on_post)).fillna(post_id)
     question = (posts["kind"] == "question").to_numpy(bool)
     on_thread = id_positions(thread, posts["message_id"][question])
-    tags = pd.Series(_take(posts["tags"][question], on_thread))
+    question_tags = posts["tags"][question]
+    tags = pd.Series(_take(question_tags, on_thread))
+    topic = _take(_first_tag(question_tags), on_thread)  # as _first_tag(tags)
     length = _text_length(frame, "Text")
     ids = normalize_ids(frame["Id"])
     messages = pd.DataFrame(
@@ -1357,7 +1395,7 @@ def parse_comments(
             "created_at": created,
             "kind": "comment",
             "platform": PLATFORM,
-            "topic": _first_tag(tags),
+            "topic": topic,
             "score": _integers(frame["Score"]).astype("float64").to_numpy(),
             "text_length": length.to_numpy(dtype="int64"),
             "tags": tags,
@@ -1373,6 +1411,110 @@ def parse_comments(
     return messages, links
 
 
+_MENTION = re.compile(MENTION_PATTERN)
+#: Python's ``\\w`` on ASCII text, for RE2 (whose ``\\w`` is ASCII only).
+_WORD = "0-9A-Za-z_"
+_ASCII_NAME = rf"^(?P<name>[{_WORD}][{_WORD}.'-]*)"
+
+
+def _mention_tokens(texts: pd.Series) -> tuple[np.ndarray, pa.Array]:
+    """Row (position in ``texts``) and token of every ``@name``, stripped and casefolded.
+
+    The same matches as ``texts.str.extractall(MENTION_PATTERN)``, in the same
+    order (trailing ``.'-`` stripped). A name never holds ``@``, so each ``@``
+    stands alone: it starts a mention when a word character follows it and
+    neither a word character nor another ``@`` precedes it; the name is the longest run of word
+    characters, ``.``, ``'`` and ``-`` after it. ASCII texts are cut at
+    every ``@`` and read that way in Arrow (RE2's ``\\w`` is Python's on
+    ASCII); the others go through the Python pattern.
+
+    Examples
+    --------
+    >>> row, token = _mention_tokens(pd.Series(["@Ann. and @bob", None, "a@b.c @@x", "@Zoë"]))
+    >>> row.tolist(), token.to_pylist()
+    ([0, 0, 3], ['ann', 'bob', 'zoë'])
+    """
+    texts = arrow_strings(texts)
+    has_at = pc.match_substring(texts, "@").fill_null(False).to_numpy(zero_copy_only=False)
+    ascii_text = pc.string_is_ascii(texts).fill_null(False).to_numpy(zero_copy_only=False)
+    in_arrow = np.flatnonzero(has_at & ascii_text)
+    pieces = pc.split_pattern(texts.take(in_arrow), "@")
+    segments = pc.list_flatten(pieces)
+    parent = pc.list_parent_indices(pieces).to_numpy(zero_copy_only=False)
+    # number of the segment in its text: segment j > 0 follows the j-th "@"
+    number = np.arange(len(segments)) - pieces.offsets.to_numpy()[:-1][parent]
+    names = pc.struct_field(pc.extract_regex(segments, _ASCII_NAME), [0])
+    ends_in_word = pc.match_substring_regex(segments, rf"[{_WORD}]$").to_numpy(zero_copy_only=False)
+    empty = (pc.binary_length(segments).to_numpy(zero_copy_only=False) == 0) & (number > 0)
+    after = np.flatnonzero(number > 0)
+    starts = np.zeros(len(segments), dtype=bool)
+    starts[after] = ~ends_in_word[after - 1] & ~empty[after - 1]  # not after "@" or a word
+    starts &= names.is_valid().to_numpy(zero_copy_only=False)
+    rows = [in_arrow[parent[starts]]]
+    tokens = [pc.ascii_lower(pc.utf8_rtrim(names.filter(starts), ".'-"))]
+    # other texts: the Python pattern
+    in_python = np.flatnonzero(has_at & ~ascii_text)
+    found = [_MENTION.findall(text) for text in texts.take(in_python).to_pylist()]
+    counts = np.fromiter(map(len, found), dtype=np.int64, count=len(found))
+    rows.append(np.repeat(in_python, counts))
+    names = [name.rstrip(".'-").casefold() for name in itertools.chain.from_iterable(found)]
+    tokens.append(pa.array(names, type=pa.large_string()))
+    row = np.concatenate(rows).astype(np.int64)
+    order = np.argsort(row, kind="stable")  # one text's tokens come from one side, in order
+    return row[order], pa.concat_arrays(tokens).take(order)
+
+
+def _casefold(values: pd.Series) -> pd.Series:
+    """``values.str.casefold()``; in Arrow when every value is ASCII (casefold is lower then).
+
+    Examples
+    --------
+    >>> _casefold(pd.Series(["AnnLee", None], dtype="string")).tolist()
+    ['annlee', <NA>]
+    >>> _casefold(pd.Series(["Straße"], dtype="string")).tolist()
+    ['strasse']
+    """
+    arrow = arrow_strings(values)
+    if pc.all(pc.string_is_ascii(arrow)).as_py() is False:
+        return values.astype(STRING).str.casefold()
+    return pd.Series(pd.array(pc.ascii_lower(arrow), dtype=STRING), index=values.index)
+
+
+def _starts_with(values: pa.Array, prefixes: pa.Array) -> np.ndarray:
+    """Whether each value starts with the prefix of its row (False where either is missing).
+
+    Compares the UTF-8 bytes (a string starts with another exactly when its
+    bytes do) of all rows at once, as ``np.char.startswith`` would with
+    Python strings.
+
+    Examples
+    --------
+    >>> _starts_with(arrow_strings(["annlee", "bo", "zoë", None]),
+    ...     arrow_strings(["ann", "bob", "zo", "x"])).tolist()
+    [True, False, True, False]
+    """
+
+    def parts(array: pa.Array) -> tuple[np.ndarray, np.ndarray]:
+        array = pa.concat_arrays([array])  # buffers from offset 0
+        offsets = np.frombuffer(array.buffers()[1], dtype=np.int64)[: len(array) + 1]
+        data = array.buffers()[2]
+        return offsets, np.frombuffer(data, dtype=np.uint8) if data is not None else np.zeros(0)
+
+    (value_at, value_bytes), (prefix_at, prefix_bytes) = parts(values), parts(prefixes)
+    size = np.diff(prefix_at)
+    out = values.is_valid().to_numpy(zero_copy_only=False) & prefixes.is_valid().to_numpy(
+        zero_copy_only=False
+    )
+    out &= size <= np.diff(value_at)
+    rows = np.flatnonzero(out)
+    # one entry per byte of each prefix: its row and its place in the prefix
+    row = np.repeat(rows, size[rows])
+    place = np.arange(len(row)) - np.repeat(np.cumsum(size[rows]) - size[rows], size[rows])
+    same = value_bytes[value_at[row] + place] == prefix_bytes[prefix_at[row] + place]
+    out[row[~same]] = False
+    return out
+
+
 def _mention_links(
     comments: pd.DataFrame,
     texts: pd.Series,
@@ -1385,15 +1527,7 @@ def _mention_links(
     stats: ReadStats | None,
 ) -> pd.DataFrame:
     """Resolve ``@name`` tokens among each post's participants (vectorised)."""
-    texts = pd.Series(pd.array(texts.array, dtype=STRING))
-    has_at = texts.str.contains("@", regex=False).fillna(False).to_numpy(bool)
-    found = texts[has_at].str.extractall(MENTION_PATTERN)
-    if len(found):
-        row = found.index.get_level_values(0).to_numpy()
-        token = found[0].str.rstrip(".'-").str.casefold().to_numpy()
-    else:
-        row = np.array([], dtype="int64")
-        token = np.array([], dtype=object)
+    row, token = _mention_tokens(texts)
     tokens = pd.DataFrame(
         {
             "token_number": np.arange(len(row)),
@@ -1411,7 +1545,7 @@ def _mention_links(
     mentioned = arrow_strings(tokens["post_id"]).drop_null().unique()
 
     def about(ids) -> np.ndarray:
-        return pc.is_in(arrow_strings(ids), value_set=mentioned).to_numpy(zero_copy_only=False)
+        return id_positions(ids, mentioned) >= 0
 
     owned = about(posts["message_id"].array)
     posts = posts.loc[owned]
@@ -1437,8 +1571,8 @@ def _mention_links(
     if editors is None and "last_editor_id" in posts.columns:
         editors = pd.DataFrame(
             {
-                "post_id": posts["message_id"].to_numpy(),
-                "user_id": posts["last_editor_id"].to_numpy(),
+                "post_id": posts["message_id"].array,
+                "user_id": posts["last_editor_id"].array,
                 "created_at": posts["last_edited_at"].array,
             }
         )
@@ -1449,8 +1583,8 @@ def _mention_links(
         parts.append(
             pd.DataFrame(
                 {
-                    "post_id": editors["post_id"].to_numpy(),
-                    "user_id": editors["user_id"].to_numpy(),
+                    "post_id": editors["post_id"].array,
+                    "user_id": editors["user_id"].array,
                     "role": 2,
                     "when": pd.Series(editors["created_at"]).array,
                     "rank": np.nan,
@@ -1466,7 +1600,7 @@ def _mention_links(
         names = users["display_name"].astype(STRING).str.replace(r"\s+", "", regex=True)
         # a repeated user id: its first name
         position = id_positions(participants["user_id"], users["user_id"].astype(STRING))
-        participants["name"] = _take(names.str.casefold(), position)
+        participants["name"] = _take(_casefold(names), position)
     else:
         participants["name"] = pd.NA
     participants = participants.loc[participants["name"].notna()]
@@ -1485,13 +1619,7 @@ def _mention_links(
         earlier.to_numpy(bool),
         np.where(pairs["role"] == 2, (pairs["when"] <= pairs["at"]).to_numpy(bool), True),
     )
-    names = pairs["name"].astype(str).to_numpy()
-    prefixes = pairs["token"].astype(str).to_numpy()
-    matches = (
-        np.char.startswith(names.astype(np.str_), prefixes.astype(np.str_))
-        if len(pairs)
-        else np.zeros(0, dtype=bool)
-    )
+    matches = _starts_with(arrow_strings(pairs["name"]), arrow_strings(pairs["token"]))
     pairs = pairs.loc[not_self & in_time & matches]
     pairs = pairs.assign(newest=-pairs["when"].astype("int64"), later=-pairs["rank"].fillna(0))
     best = pairs.sort_values(["token_number", "role", "newest", "later"], kind="stable")
