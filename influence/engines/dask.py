@@ -225,8 +225,15 @@ def _persist(client: distributed.Client, collection):
     from running while the next expressions are built: on Python 3.11,
     ``functools.cached_property`` takes a class-wide lock, and dask-expr objects
     built in two threads at once can deadlock on it.
+
+    The collection is optimised first. A groupby aggregation over many
+    partitions reports one output partition before optimisation but is
+    optimised into a shuffle with several (dask 2026.8); persisting the
+    unoptimised collection keeps the futures of all of them but the partition
+    count of the first, so every later step would silently see only the first
+    partition (tests/engines/test_dask.py, ``test_persisted_groupby_keeps_every_partition``).
     """
-    persisted = client.persist(collection)
+    persisted = client.persist(collection.optimize())
     distributed.wait(persisted)
     return persisted
 

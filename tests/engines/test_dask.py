@@ -19,7 +19,7 @@ import pandas as pd
 import pytest
 
 distributed = pytest.importorskip("distributed")
-pytest.importorskip("dask.dataframe")
+dd = pytest.importorskip("dask.dataframe")
 
 from influence.analysis import analyze, run_analysis  # noqa: E402
 from influence.engines import check_engine  # noqa: E402
@@ -122,6 +122,33 @@ def test_parity_with_the_distributed_graph_algorithms(dask_client):
     # h-index iteration, reciprocity by groupbys: still the in-process results
     community = read(DATASETS[0])
     assert_parity(community, dask_client, npartitions=2, graph_memory=0)
+
+
+@pytest.mark.parametrize("memory", [None, 0])
+def test_parity_with_many_partitions(memory, dask_client):
+    # 40 partitions: dask then plans the groupby aggregations as shuffles with
+    # several output partitions (a 10M-post dump has 40 by default); each must count
+    community = read(DATASETS[-1])
+    assert_parity(community, dask_client, npartitions=40, graph_memory=memory)
+
+
+def test_persisted_groupby_keeps_every_partition(dask_client):
+    from influence.engines.dask import _compute, _pairs, _persist
+
+    rng = np.random.default_rng(3)
+    frame = pd.DataFrame(
+        {
+            "source": pd.array(rng.integers(0, 300, 4000).astype(str), dtype="string"),
+            "target": pd.array(rng.integers(0, 300, 4000).astype(str), dtype="string"),
+            "weight": rng.integers(1, 4, 4000).astype("float64"),
+        }
+    )
+    expected = frame.groupby(["source", "target"])["weight"].sum()
+    persisted = _persist(dask_client, _pairs(dd.from_pandas(frame, npartitions=40)))
+    (rows,) = _compute(dask_client, persisted.map_partitions(len).sum())
+    assert rows == len(expected)
+    actual = persisted.compute().set_index(["source", "target"])["weight"].sort_index()
+    pd.testing.assert_series_equal(actual, expected.sort_index(), check_names=False)
 
 
 def test_parity_on_generated_dump(generated_dump, dask_client):
