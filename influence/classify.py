@@ -269,8 +269,8 @@ def classify_users(metrics: pd.DataFrame, options: ClassifyOptions | None = None
     active = metrics["messages"].fillna(0) > 0
     relevant = set(options.talkative_weights) | set(options.listened_to_weights)
     relevant |= set(PARTICIPATION_WEIGHTS)
-    present = [c for c in metrics.columns if c in relevant and metrics.loc[active, c].notna().any()]
-    act = metrics.loc[active, present]
+    candidates = metrics.loc[active, [c for c in metrics.columns if c in relevant]]
+    act = candidates.loc[:, candidates.notna().any().to_numpy(bool)]
     top = act.apply(_top_share)
 
     talk, talk_w = axis_scores(act, options.talkative_weights)
@@ -278,10 +278,11 @@ def classify_users(metrics: pd.DataFrame, options: ClassifyOptions | None = None
     part, _ = axis_scores(act, PARTICIPATION_WEIGHTS)
 
     out = pd.DataFrame(index=metrics.index)
-    out["talkative_score"] = talk.reindex(metrics.index)
-    out["listened_to_score"] = listen.reindex(metrics.index)
+    rows = np.flatnonzero(active.to_numpy(bool))  # act's rows, in order, among all users
+    out["talkative_score"] = _spread(talk, rows, len(metrics))
+    out["listened_to_score"] = _spread(listen, rows, len(metrics))
     out["influence_score"] = np.sqrt(out["talkative_score"] * out["listened_to_score"])
-    out["participation"] = part.reindex(metrics.index)
+    out["participation"] = _spread(part, rows, len(metrics))
 
     q = 1 - options.top_share
     t_thr = float(talk.quantile(q)) if len(talk) else np.inf
@@ -295,7 +296,7 @@ def classify_users(metrics: pd.DataFrame, options: ClassifyOptions | None = None
         default="member",
     )
     out["segment"] = pd.Categorical(segment, categories=list(SEGMENTS))
-    out["reasons"] = _reasons(out["segment"], top, talk_w, listen_w, act, options.reasons)
+    out["reasons"] = _reasons(out["segment"], top, talk_w, listen_w, act, options.reasons, rows)
     out.loc[~active, "reasons"] = "no contribution in the window"
     out.attrs["weights"] = {"talkative": talk_w, "listened_to": listen_w}
     out.attrs["thresholds"] = {
@@ -307,6 +308,13 @@ def classify_users(metrics: pd.DataFrame, options: ClassifyOptions | None = None
     return out
 
 
+def _spread(scores: pd.Series, rows: np.ndarray, n: int) -> np.ndarray:
+    """``scores`` (one per active user, in order) at ``rows`` of ``n`` users; NaN elsewhere."""
+    out = np.full(n, np.nan)
+    out[rows] = scores.to_numpy(np.float64)
+    return out
+
+
 def _reasons(
     segment: pd.Series,
     top: pd.DataFrame,
@@ -314,32 +322,43 @@ def _reasons(
     listen_w: Mapping[str, float],
     values: pd.DataFrame,
     limit: int,
+    rows: np.ndarray,
 ) -> pd.Series:
     """Words such as ``"top 2% reputation, top 5% propagation speed"`` per labelled user.
 
     For each labelled user, the metrics of the axes behind the label on which
-    the user stands in the top quarter with a positive value, best first.
+    the user stands in the top quarter with a positive value, best first (ties
+    by metric name). ``top`` and ``values`` have one row per active user, the
+    users at ``rows`` of ``segment``.
     """
-    reasons = pd.Series("", index=segment.index, dtype="object")
+    reasons = np.full(len(segment), "", dtype=object)
+    labels = segment.to_numpy()[rows]
     axes = {
         "true_influencer": list(dict.fromkeys([*listen_w, *talk_w])),
         "listened_to": list(listen_w),
         "talkative": list(talk_w),
     }
     for label, columns in axes.items():
-        users = segment.index[(segment == label).to_numpy()]
-        if not len(users):
+        mine = np.flatnonzero(labels == label)
+        if not len(mine) or not columns:
             continue
-        shares = top.loc[users, columns].where(values.loc[users, columns] > 0)
-        shares = shares.where(shares <= 0.25)
-        long = shares.stack().dropna().rename("share").reset_index()
-        long.columns = ["user_id", "metric", "share"]
-        long = long.sort_values(["user_id", "share", "metric"], kind="stable")
-        long = long.groupby("user_id", sort=False).head(limit)
-        percent = np.maximum(np.ceil(long["share"].to_numpy() * 100), 1).astype(int)
-        long["text"] = [
-            f"top {p}% {_LABELS.get(m, m)}" for p, m in zip(percent, long["metric"], strict=True)
-        ]
-        joined = long.groupby("user_id", sort=False)["text"].agg(", ".join)
-        reasons.loc[joined.index] = joined
-    return reasons
+        share = top[columns].to_numpy(np.float64, na_value=np.nan)[mine]
+        value = values[columns].to_numpy(np.float64, na_value=np.nan)[mine]
+        share = np.where((value > 0) & (share <= 0.25), share, np.nan)
+        # per user: by share (missing last), then by metric name
+        name_rank = np.argsort(np.argsort(np.array(columns, dtype=object), kind="stable"))
+        order = np.lexsort((np.broadcast_to(name_rank, share.shape), share), axis=1)[:, :limit]
+        best = np.take_along_axis(share, order, axis=1)
+        percent = np.maximum(np.ceil(np.nan_to_num(best) * 100), 1).astype(int)
+        names = [_LABELS.get(m, m) for m in columns]
+        for row, kept, pct, at in zip(
+            rows[mine].tolist(),
+            (~np.isnan(best)).tolist(),
+            percent.tolist(),
+            order.tolist(),
+            strict=True,
+        ):
+            reasons[row] = ", ".join(
+                f"top {p}% {names[k]}" for p, k, ok in zip(pct, at, kept, strict=True) if ok
+            )
+    return pd.Series(reasons, index=segment.index, dtype="object")

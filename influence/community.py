@@ -10,7 +10,10 @@ from functools import cached_property
 from urllib.parse import quote, urlsplit
 
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
+from influence._lookup import arrow_strings
 from influence.errors import InfluenceError
 from influence.schema import validate_interactions, validate_messages, validate_users
 
@@ -185,8 +188,10 @@ class Community:
             self.interactions["source"],
             self.interactions["target"],
         ]
-        ids = pd.concat(parts, ignore_index=True).drop_duplicates().sort_values()
-        return pd.Index(ids.to_numpy(), dtype="string", name="user_id")
+        # drop_duplicates and sort_values in Arrow: the same ids in the same (code point) order
+        ids = pc.unique(pa.concat_arrays([arrow_strings(part) for part in parts]))
+        ids = ids.take(pc.sort_indices(ids))
+        return pd.Index(pd.array(ids, dtype="string"), name="user_id")
 
     def window(self, since=None, until=None) -> Community:
         """Return the community restricted to ``since <= created_at < until``.

@@ -29,6 +29,7 @@ import pandas as pd
 
 from influence.analysis import Analysis
 from influence.community import Community
+from influence.graph import community_codes, positions
 
 __all__ = ["ENGAGEMENT_COLUMNS", "REACTION_KINDS", "add_engagement", "compute_engagement"]
 
@@ -63,24 +64,29 @@ def _mean_rank(components: dict[str, pd.Series], active: np.ndarray) -> pd.Serie
     return pd.concat(ranks, axis=1).mean(axis=1, skipna=False).astype("float64")
 
 
-def _sessions(messages: pd.DataFrame, gap: pd.Timedelta) -> pd.Series:
-    """Sessions per author (index: the author ids as str, sorted)."""
-    codes, authors = pd.factorize(messages["author_id"].array, use_na_sentinel=True)
-    known = codes >= 0
-    author = codes[known]
-    times = messages["created_at"].to_numpy("datetime64[ns]")[known]
-    # by author, then time: one sort of author * n + rank of the time (< n**2, no overflow)
-    n = len(author)
+def _sessions(author: np.ndarray, times: np.ndarray, gap: pd.Timedelta, n: int) -> np.ndarray:
+    """Sessions per author: ``author`` codes 0..n-1 (-1: unknown, left out), datetime64 times."""
+    known = author >= 0
+    author = author[known]
+    times = times[known]
+    # by author, then time: one sort of author * m + rank of the time (< n * m, no overflow)
+    m = len(author)
     by_time = np.argsort(times, kind="stable")
-    rank = np.empty(n, dtype=np.int64)
-    rank[by_time] = np.arange(n)
-    key = np.sort(author * n + rank)
-    author, times = key // max(n, 1), times[by_time][key % max(n, 1)]
+    rank = np.empty(m, dtype=np.int64)
+    rank[by_time] = np.arange(m)
+    key = np.sort(author.astype(np.int64) * m + rank)
+    author, times = key // max(m, 1), times[by_time][key % max(m, 1)]
     new = np.ones(len(author), dtype=bool)
     if len(author) > 1:
         new[1:] = (author[1:] != author[:-1]) | ((times[1:] - times[:-1]) > gap.to_timedelta64())
-    counts = np.bincount(author[new], minlength=len(authors)).astype("float64")
-    return pd.Series(counts, index=pd.Index(authors).astype(str)).groupby(level=0).sum()
+    return np.bincount(author[new], minlength=n).astype("float64")
+
+
+def _per_user(counts: np.ndarray, row: np.ndarray) -> np.ndarray:
+    """``counts[row]``, 0 where ``row`` is -1."""
+    if not len(counts):
+        return np.zeros(len(row))
+    return np.where(row >= 0, counts[np.maximum(row, 0)], 0.0)
 
 
 _TRUE = {"true", "t", "yes", "y", "1", "1.0"}
@@ -200,27 +206,32 @@ def compute_engagement(
     gap = pd.Timedelta(session_gap)
     brand = None if brand is None else [str(b) for b in brand if str(b).strip()] or None
     index = users.index
-    active = (users["segment"].astype(str) != "inactive").to_numpy(bool)
+    active = (users["segment"] != "inactive").to_numpy(bool)
     messages = community.messages
     notes: list[str] = []
+    codes = community_codes(community)
+    n_users = len(community.user_ids)
+    row = positions(index, community.user_ids)  # each member's position in the codes
 
-    sessions = _sessions(messages, gap).reindex(index.astype(str)).fillna(0.0)
-    sessions.index = index
+    times = messages["created_at"].to_numpy("datetime64[ns]")
+    sessions = pd.Series(_per_user(_sessions(codes.author, times, gap, n_users), row), index=index)
     presence = {"active_days": users["active_days"], "sessions": sessions}
     views = None
     if "views" in community.users.columns:
-        profile = community.users.set_index(community.users["user_id"].astype(str))
-        views = pd.to_numeric(profile["views"], errors="coerce").reindex(index.astype(str))
-        views.index = index
+        profiles = community.users
+        listed = positions(index, pd.Index(profiles["user_id"].array))
+        known = pd.to_numeric(profiles["views"], errors="coerce").astype("float64").to_numpy()
+        views = pd.Series(np.nan, index=index, dtype="float64")
+        views[listed >= 0] = known[listed[listed >= 0]]
         if views[active].notna().any():
             presence["views"] = views
         else:
             views = None
 
     interactions = community.interactions
-    reacting = interactions.loc[interactions["kind"].astype(str).isin(REACTION_KINDS), "source"]
-    given = reacting.astype(str).value_counts().reindex(index.astype(str)).fillna(0.0)
-    given.index = index
+    reacting = interactions["kind"].isin(REACTION_KINDS).to_numpy(bool) & (codes.source >= 0)
+    given = np.bincount(codes.source[reacting], minlength=n_users).astype("float64")
+    given = pd.Series(_per_user(given, row), index=index)
     contribution = {"messages": users["messages"]}
     if float(given[active].sum()) > 0:
         contribution["reactions_given"] = given

@@ -185,3 +185,62 @@ def test_bad_options_are_refused(kwargs, message):
 def test_default_weights_are_documented_metrics():
     assert set(TALKATIVE_WEIGHTS) >= {"messages", "out_reach"}
     assert set(LISTENED_TO_WEIGHTS) >= {"reputation", "propagation_speed", "self_proclamation"}
+
+
+def _reasons_reference(segment, top, talk_w, listen_w, values, limit):
+    """The plain ``_reasons`` (long table, sort, groupby, join) the numpy one replaced."""
+    from influence.classify import _LABELS
+
+    reasons = pd.Series("", index=segment.index, dtype="object")
+    axes = {
+        "true_influencer": list(dict.fromkeys([*listen_w, *talk_w])),
+        "listened_to": list(listen_w),
+        "talkative": list(talk_w),
+    }
+    for label, columns in axes.items():
+        users = segment.index[(segment == label).to_numpy()]
+        if not len(users):
+            continue
+        shares = top.loc[users, columns].where(values.loc[users, columns] > 0)
+        shares = shares.where(shares <= 0.25)
+        long = shares.stack().dropna().rename("share").reset_index()
+        long.columns = ["user_id", "metric", "share"]
+        long = long.sort_values(["user_id", "share", "metric"], kind="stable")
+        long = long.groupby("user_id", sort=False).head(limit)
+        percent = np.maximum(np.ceil(long["share"].to_numpy() * 100), 1).astype(int)
+        long["text"] = [
+            f"top {p}% {_LABELS.get(m, m)}" for p, m in zip(percent, long["metric"], strict=True)
+        ]
+        joined = long.groupby("user_id", sort=False)["text"].agg(", ".join)
+        reasons.loc[joined.index] = joined
+    return reasons
+
+
+@pytest.mark.parametrize(("seed", "limit"), [(0, 4), (1, 2), (2, 0), (3, 9)])
+def test_reasons_and_scores_equal_the_label_lookups(seed, limit):
+    from influence.classify import _reasons, _top_share
+
+    rng = np.random.default_rng(seed)
+    n = 600
+    # few distinct values: ties in shares, zeros, missing values, inactive users
+    columns = {c: rng.integers(0, 6, n) * rng.random(n).round(1) for c in TALKATIVE_WEIGHTS}
+    columns |= {c: rng.integers(0, 4, n).astype(float) for c in LISTENED_TO_WEIGHTS}
+    metrics = _metrics(**columns)
+    metrics["messages"] = rng.integers(0, 5, n).astype(float)
+    metrics.iloc[::17, 2] = np.nan
+    metrics.index = pd.Index(rng.permutation(metrics.index.to_numpy()), name="user_id")
+    options = ClassifyOptions(top_share=0.3, min_messages=2, reasons=limit)
+    out = classify_users(metrics, options)
+    active = metrics["messages"] > 0
+    act = metrics.loc[active, [c for c in metrics.columns if metrics.loc[active, c].notna().any()]]
+    top = act.apply(_top_share)
+    weights = out.attrs["weights"]
+    args = (out["segment"], top, weights["talkative"], weights["listened_to"], act, limit)
+    expected = _reasons_reference(*args)
+    got = _reasons(*args, np.flatnonzero(active.to_numpy()))
+    pd.testing.assert_series_equal(got, expected)
+    assert bool((got != "").sum() > 10) == (limit > 0)
+    talk, _ = axis_scores(act, weights["talkative"])
+    np.testing.assert_array_equal(
+        out["talkative_score"].to_numpy(), talk.reindex(metrics.index).to_numpy()
+    )

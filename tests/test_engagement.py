@@ -217,11 +217,14 @@ def test_sessions_equal_the_sorting_reference(seed):
             "created_at": pd.Timestamp("2024-03-01", tz="UTC") + pd.to_timedelta(minutes, "min"),
         }
     )
+    codes, names = pd.factorize(messages["author_id"].array)  # -1: no author
+    times = messages["created_at"].to_numpy("datetime64[ns]")
     for gap in ("30min", "0s", "1D"):
         expected = _sessions_reference(messages, pd.Timedelta(gap))
-        pd.testing.assert_series_equal(_sessions(messages, pd.Timedelta(gap)), expected)
-    empty = messages.iloc[:0]
-    assert _sessions(empty, pd.Timedelta("30min")).empty
+        counts = _sessions(codes, times, pd.Timedelta(gap), len(names))
+        got = pd.Series(counts, index=pd.Index(names).astype(str)).sort_index()
+        pd.testing.assert_series_equal(got, expected)
+    assert _sessions(codes[:0], times[:0], pd.Timedelta("30min"), 0).size == 0
 
 
 def test_percentile_is_nan_outside_the_active_members():
@@ -233,3 +236,25 @@ def test_percentile_is_nan_outside_the_active_members():
     # active: e=3, d=0 (missing), b=3, a=7 -> ranks 2.5, 1, 2.5, 4 over 4
     expected = pd.Series([0.625, 0.25, np.nan, 0.625, 1.0], index=values.index)
     pd.testing.assert_series_equal(ranks, expected)
+
+
+def test_counts_by_position_equal_the_string_lookups():
+    # the plain per-id lookups compute_engagement replaced, on a real dump with views
+    community = influence.read("datasets/stackexchange-conlang-meta-2020")
+    analysis = influence.run_analysis(community)
+    users = analysis.users.iloc[::-1]  # any order of the members
+    four = compute_engagement(analysis.community, users)
+    keys = users.index.astype(str)
+    messages = analysis.community.messages
+    sessions = _sessions_reference(messages, pd.Timedelta("30min")).reindex(keys).fillna(0.0)
+    interactions = analysis.community.interactions
+    kinds = interactions["kind"].astype(str).isin(["kudos", "accept"])
+    given = interactions.loc[kinds, "source"].astype(str).value_counts()
+    profile = analysis.community.users.set_index(analysis.community.users["user_id"].astype(str))
+    views = pd.to_numeric(profile["views"], errors="coerce").reindex(keys)
+    np.testing.assert_array_equal(four["sessions"].to_numpy(), sessions.to_numpy())
+    np.testing.assert_array_equal(
+        four["reactions_given"].to_numpy(), given.reindex(keys).fillna(0.0).to_numpy()
+    )
+    np.testing.assert_array_equal(four["views"].to_numpy(), views.to_numpy(float))
+    assert given.sum() > 0 and views.notna().sum() > 0

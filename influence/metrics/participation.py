@@ -96,7 +96,13 @@ def compute_participation(community: Community) -> pd.DataFrame:
     opener = np.where(root >= 0, root, position)
     starter = np.where(root[opener] == opener, everyone[opener], -1)[mine]
     joined = messages["thread_id"].notna().to_numpy(bool)[mine] & (starter != author)
-    thread_codes = pd.factorize(messages["thread_id"].array)[0][mine]
+    # one code per distinct thread id: its opener's position, or after them for unknown ids
+    thread_codes = root.copy()
+    unknown = np.flatnonzero(root < 0)
+    if len(unknown):
+        other = pd.factorize(messages["thread_id"].array[unknown])[0]  # -1: no thread id
+        thread_codes[unknown] = np.where(other >= 0, len(root) + other, -1)
+    thread_codes = thread_codes[mine]
     joined_pairs = distinct_pairs(author[joined], thread_codes[joined])[0]
     kind = messages["kind"]
     questions = np.asarray(kind == "question", dtype=bool)[mine]

@@ -145,6 +145,29 @@ def _per_message(responses: _Responses, n: int) -> tuple[np.ndarray, np.ndarray]
     return first, reach
 
 
+def _community_per_message(
+    community: Community,
+    max_depth: int | None,
+    horizon_ns: int,
+    responses: _Responses | None = None,
+) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`_per_message` of a community's responses, computed once per horizon and depth.
+
+    Shared by :func:`compute_propagation` (which has the ``responses`` already)
+    and :func:`compute_cascades` (the report's health figures).
+    """
+    codes = community_codes(community)
+    depth = len(community.messages) if max_depth is None else max_depth
+
+    def per_message() -> tuple[np.ndarray, np.ndarray]:
+        made = responses
+        if made is None:
+            made = _responses(_reply_tree(community, max_depth), codes.author, horizon_ns)
+        return _per_message(made, len(codes.author))
+
+    return codes.cached(("per_message", depth, horizon_ns), per_message)
+
+
 def compute_cascades(
     messages: pd.DataFrame | Community,
     *,
@@ -205,9 +228,12 @@ def compute_cascades(
     3          4       ann                     NaN    0.0
     """
     horizon_ns = _horizon_ns(horizon)
-    responses = _responses(_reply_tree(messages, max_depth), _authors(messages), horizon_ns)
     table = messages.messages if isinstance(messages, Community) else messages
-    first, reach = _per_message(responses, len(table))
+    if isinstance(messages, Community):  # shared with compute_propagation and the report
+        first, reach = _community_per_message(messages, max_depth, horizon_ns)
+    else:
+        responses = _responses(_reply_tree(messages, max_depth), _authors(messages), horizon_ns)
+        first, reach = _per_message(responses, len(table))
     return pd.DataFrame(
         {
             "message_id": pd.array(table["message_id"].array, dtype="string"),
@@ -363,7 +389,7 @@ def compute_propagation(
     n_users = len(users)
     author = community_codes(community).author
     responses = _responses(_reply_tree(community, max_depth), author, horizon_ns)
-    first, reach = _per_message(responses, len(author))
+    first, reach = _community_per_message(community, max_depth, horizon_ns, responses)
 
     mine = author >= 0
     owner = author[mine]

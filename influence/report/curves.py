@@ -107,13 +107,14 @@ def propagation_curves(
     return frame
 
 
-def monthly_activity(messages: pd.DataFrame) -> pd.DataFrame:
+def monthly_activity(messages: pd.DataFrame | Community) -> pd.DataFrame:
     """Messages and distinct active authors per calendar month (UTC).
 
     Parameters
     ----------
-    messages : DataFrame
-        Canonical messages; not modified.
+    messages : DataFrame or Community
+        Canonical messages (or a community's, whose author codes are reused);
+        not modified.
 
     Returns
     -------
@@ -132,6 +133,9 @@ def monthly_activity(messages: pd.DataFrame) -> pd.DataFrame:
     2024-02         0               0
     2024-03         1               1
     """
+    community = messages if isinstance(messages, Community) else None
+    if community is not None:
+        messages = community.messages
     times = messages["created_at"]
     if times.empty:
         return pd.DataFrame(
@@ -143,7 +147,10 @@ def monthly_activity(messages: pd.DataFrame) -> pd.DataFrame:
     first = int(month.min())
     month = month - first
     span = int(month.max()) + 1
-    author = pd.factorize(messages["author_id"].array)[0]
+    if community is not None:  # any code per author will do: equal codes, same author
+        author = community_codes(community).author
+    else:
+        author = pd.factorize(messages["author_id"].array)[0]
     active = distinct_pairs(month[author >= 0], author[author >= 0])[0]
     labels = np.arange(first, first + span).astype("datetime64[M]").astype(str)
     return pd.DataFrame(

@@ -353,7 +353,7 @@ def _health_section(analysis: Analysis, summary: dict) -> str:
             ),
         )
     )
-    activity = monthly_activity(analysis.community.messages)
+    activity = monthly_activity(analysis.community)
     chart = ""
     if len(activity) > 1:
         chart = f"<h3>{_t('Active members per month')}</h3>" + bar_chart_svg(

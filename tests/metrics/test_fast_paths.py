@@ -199,14 +199,56 @@ def test_codes_equal_get_indexer(community):
     author = community.messages["author_id"].to_numpy(dtype=object, na_value=None)
     assert codes.author.tolist() == users.get_indexer(author).tolist()
     assert codes.source.tolist() == users.get_indexer(community.interactions["source"]).tolist()
+    assert codes.target.tolist() == users.get_indexer(community.interactions["target"]).tolist()
     parent = community.messages["parent_id"].to_numpy(dtype=object, na_value=None)
     assert codes.parent.tolist() == ids.get_indexer(parent).tolist()
+    thread = community.messages["thread_id"].to_numpy(dtype=object, na_value=None)
+    assert codes.thread_root.tolist() == ids.get_indexer(thread).tolist()
+    carrier = community.interactions["message_id"].to_numpy(dtype=object, na_value=None)
+    assert codes.carrier.tolist() == ids.get_indexer(carrier).tolist()
     assert community_codes(community) is codes
+
+
+def _stack_exchange_shaped(community: Community) -> Community:
+    """The community with Stack Exchange's ids: posts ``"17"``, comments ``"c17"``."""
+    messages = community.messages
+    comment = (messages["kind"] == "comment").to_numpy(bool)
+    number = np.arange(1, len(messages) + 1)
+    new_ids = np.where(comment, np.char.add("c", number.astype(str)), number.astype(str))
+    rename = dict(zip(messages["message_id"].tolist(), new_ids.tolist(), strict=True))
+    users = {u: str(n * 3) for n, u in enumerate(community.user_ids.tolist(), start=1)}
+    relabelled = messages.copy()
+    for column in ("message_id", "thread_id", "parent_id"):
+        # a dangling parent ("ghost") keeps its id: a prefix the table does not know
+        relabelled[column] = relabelled[column].map(lambda v: rename.get(v, v), na_action="ignore")
+    relabelled["author_id"] = relabelled["author_id"].map(users.get, na_action="ignore")
+    return assemble(relabelled, stats=ReadStats(), platform="t", name="se-shaped")
+
+
+def test_codes_of_stack_exchange_ids_equal_get_indexer(community):
+    test_codes_equal_get_indexer(_stack_exchange_shaped(community))
+
+
+def test_user_ids_equal_drop_duplicates_sort_values(community):
+    # the plain algorithm Community.user_ids replaced (pandas hashing and sorting)
+    for data in (community, _stack_exchange_shaped(community)):
+        parts = [
+            data.users["user_id"],
+            data.messages["author_id"].dropna(),
+            data.interactions["source"],
+            data.interactions["target"],
+        ]
+        ids = pd.concat(parts, ignore_index=True).drop_duplicates().sort_values()
+        expected = pd.Index(ids.to_numpy(), dtype="string", name="user_id")
+        pd.testing.assert_index_equal(data.user_ids, expected, exact=True)
 
 
 def test_report_figures_equal_reference(community):
     pd.testing.assert_frame_equal(
         monthly_activity(community.messages), monthly_reference(community.messages)
+    )
+    pd.testing.assert_frame_equal(
+        monthly_activity(community), monthly_reference(community.messages)
     )
     health = community_health(community)
     assert health["reciprocated_pairs_share"] == reciprocated_share_reference(
@@ -222,3 +264,31 @@ def test_report_figures_equal_reference(community):
         np.testing.assert_array_equal(
             curves.loc[hours, users].to_numpy(), expected.reindex(users).to_numpy(float)
         )
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_credit_flip_equals_the_rule_row_by_row(seed):
+    from influence.graph import CREDIT_DIRECTION, _credit_flip
+
+    rng = np.random.default_rng(seed)
+    n = 2000
+    kinds = pd.Series(rng.choice(["reply", "mention", "accept", "kudos", "other", None], n))
+    message_kind = pd.Series(rng.choice(["answer", "comment", "question", None], 50))
+    carrier = rng.integers(-1, 50, n)
+    expected = []
+    for kind, at in zip(kinds.tolist(), carrier.tolist(), strict=True):
+        carried = None if at < 0 else message_kind[at]
+        rule = CREDIT_DIRECTION.get((kind, carried)) or CREDIT_DIRECTION.get((kind, "*"))
+        expected.append(rule == "to_source")
+    got = _credit_flip(kinds.astype("category"), carrier, message_kind.astype("category"))
+    assert got.tolist() == expected
+    assert 0 < sum(expected) < n
+
+
+def test_cached_cascades_are_not_shared_with_callers(community):
+    # compute_propagation and compute_cascades share per-message arrays cached per community
+    compute_propagation(community)
+    first = compute_cascades(community)
+    expected = compute_cascades(community.messages)
+    first.loc[:, ["reach", "first_response_minutes"]] = -1.0
+    pd.testing.assert_frame_equal(compute_cascades(community), expected)

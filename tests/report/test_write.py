@@ -65,18 +65,33 @@ def _tricky_floats() -> np.ndarray:
 
 def test_float_cells_are_the_plain_repr_of_each_value():
     values = _tricky_floats()
-    cells = _csv_cells(pd.Series(values))
+    cells = _csv_cells(pd.Series(values)).to_pylist()
     expected = ["" if np.isnan(v) else repr(v) for v in values.tolist()]
-    assert cells.tolist() == expected
+    assert cells == expected
     assert cells[1] == "-0.0" and cells[0] == "0.0"  # equal values, different text
     assert cells[np.flatnonzero(values == 1e16)[0]] == "1e+16"
     assert cells[np.flatnonzero(values == 1e-5)[0]] == "1e-05"
 
 
+def test_float_texts_equal_repr_across_every_magnitude():
+    # Arrow's cast, rewritten per range, against repr: log-uniform magnitudes of
+    # both signs, whole numbers, the range edges and their neighbouring floats
+    rng = np.random.default_rng(11)
+    spread = 10.0 ** rng.uniform(-323, 308, 20_000) * rng.choice([-1.0, 1.0], 20_000)
+    edges = np.array([1e-6, 1e-5, 1e-4, 1e9, 1e16, 5e-324, 1e308])
+    near = np.concatenate([np.nextafter(edges, 0), edges, np.nextafter(edges, np.inf)])
+    short = rng.integers(1, 1000, 2_000) * 10.0 ** -rng.integers(6, 10, 2_000)  # few digits
+    whole = np.floor(10.0 ** rng.uniform(0, 17, 2_000))
+    values = np.concatenate([spread, near, -near, short, whole, -whole, np.array(TRICKY)])
+    values = values[~np.isnan(values)]
+    texts = _csv_cells(pd.Series(values)).to_pylist()
+    assert texts == [repr(v) for v in values.tolist()]
+
+
 def test_integer_and_boolean_cells_are_their_plain_text():
     ints = np.array([0, -1, 2**62, -(2**63), 7, 7], dtype=np.int64)
-    assert _csv_cells(pd.Series(ints)).tolist() == [str(v) for v in ints.tolist()]
-    assert _csv_cells(pd.Series([True, False, True])).tolist() == ["True", "False", "True"]
+    assert _csv_cells(pd.Series(ints)).to_pylist() == [str(v) for v in ints.tolist()]
+    assert _csv_cells(pd.Series([True, False, True])).to_pylist() == ["True", "False", "True"]
 
 
 def test_every_character_outside_the_special_ones_is_written_as_is():

@@ -1,42 +1,13 @@
-"""The Arrow lookups and sort of ``sources/_common.py`` against the pandas ones they replace."""
+"""The Arrow sort of ``sources/_common.py`` against the pandas one it replaces.
+
+The id lookups it uses are tested in ``tests/test_lookup.py``.
+"""
 
 import numpy as np
 import pandas as pd
 import pytest
 
-from influence.sources._common import build_interactions, id_positions, positions_of, sort_rows
-
-
-def _ids(rng, count, integers):
-    if integers:
-        return [str(n) for n in rng.permutation(10 * count)[:count]]
-    return [f"{'c' if n % 2 else ''}{n}é" for n in rng.permutation(10 * count)[:count]]
-
-
-@pytest.mark.parametrize("integers", [True, False])
-def test_id_positions_equals_get_indexer(integers):
-    rng = np.random.default_rng(4)
-    ids = pd.Series(_ids(rng, 500, integers), dtype="string")
-    keys = pd.Series(rng.choice([*ids, "017", "-0", " 5", "x"], 2000), dtype="string")
-    keys[::11] = pd.NA
-    expected = pd.Index(ids.to_numpy()).get_indexer(keys.to_numpy())
-    assert id_positions(keys, ids).tolist() == expected.tolist()
-
-
-def test_id_positions_plain_integers_only():
-    # "017" and "17" are different ids even though they are the same number
-    ids = pd.Series(["17", "2"])
-    assert id_positions(pd.Series(["017", "17", "+2", "2"]), ids).tolist() == [-1, 0, -1, 1]
-
-
-def test_id_positions_repeated_id_gives_first():
-    assert id_positions(["a", "b"], ["b", "a", "b", "a"]).tolist() == [1, 0]
-
-
-def test_positions_of_splits_in_order():
-    ids = pd.Series(["a", "b", "c"])
-    first, second, empty = positions_of([["c", "a"], ["z"], []], ids)
-    assert (first.tolist(), second.tolist(), empty.tolist()) == ([2, 0], [-1], [])
+from influence.sources._common import build_interactions, sort_rows
 
 
 def test_sort_rows_equals_sort_values():
