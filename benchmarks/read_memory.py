@@ -1,8 +1,12 @@
 """Resident memory after each step of reading a Stack Exchange dump.
 
-``python benchmarks/read_memory.py /tmp/h4/se-1m`` scans the files, parses posts
-and comments (and the ``@name`` resolution inside), then assembles the
-Community, printing the process's RSS and peak (``ru_maxrss``) after each step.
+``python benchmarks/read_memory.py /tmp/h6/se-1m`` scans the files, gives the
+memory the scan freed back (as ``read_stackexchange`` does), parses posts and
+comments (and the ``@name`` resolution inside) from the scanned columns
+handed over (each file's freed once parsed, as the reader does), then
+assembles the Community, printing after each step the process's RSS, its
+peak (``ru_maxrss``) and the bytes Arrow holds (the rest of the RSS is the
+interpreter, numpy and pandas objects, and memory the allocators keep).
 """
 
 from __future__ import annotations
@@ -13,6 +17,7 @@ import sys
 from pathlib import Path
 
 import psutil
+import pyarrow as pa
 
 import influence.sources.stackexchange as se
 from influence.community import ReadStats
@@ -24,7 +29,8 @@ PROCESS = psutil.Process()
 def mark(label: str) -> None:
     rss = PROCESS.memory_info().rss / 2**30
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20
-    print(f"| {label} | {rss:.2f} GiB | {peak:.2f} GiB |", flush=True)
+    arrow = pa.total_allocated_bytes() / 2**30
+    print(f"| {label} | {rss:.2f} GiB | {peak:.2f} GiB | {arrow:.2f} GiB |", flush=True)
 
 
 def traced(function, label: str):
@@ -39,19 +45,27 @@ def traced(function, label: str):
 def main() -> None:
     folder = Path(sys.argv[1])
     files = se._locate(folder)
-    print("| step | RSS | peak so far |\n|---|---|---|")
+    print("| step | RSS | peak so far | Arrow |\n|---|---|---|---|")
+    mark("imports")
     tables = {t: se._scan_file(files[t], t) for t in se.FIELDS if t in files}
     mark("scanned")
+    se._give_back_memory()
+    mark("freed memory given back")
     se.parse_posts = traced(se.parse_posts, "parse_posts")
     se._mention_links = traced(se._mention_links, "mention resolution")
     se.parse_comments = traced(se.parse_comments, "parse_comments")
     stats = ReadStats()
-    messages, links, users = se.parse_stackexchange(tables, stats=stats)
-    mark("parse_stackexchange done")
+    messages, links, users = se._parse_tables(tables, stats=stats)
     del tables
     gc.collect()
-    assemble(messages, links=links, users=users, stats=stats, platform="stackexchange", name="x")
-    mark("assemble")
+    mark("parse done (scanned columns freed)")
+    se._give_back_memory()
+    handed = [messages]
+    del messages
+    community = assemble(
+        handed.pop(), links=links, users=users, stats=stats, platform="stackexchange", name="x"
+    )
+    mark(f"assemble ({len(community.messages):,} messages)")
 
 
 if __name__ == "__main__":

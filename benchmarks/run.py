@@ -135,11 +135,13 @@ def phases(folder: Path, out: Path, sentiment: bool = True) -> dict:
     files = se._locate(folder)
     tables = {t: se._scan_file(files[t], t, sentiment=sentiment) for t in se.FIELDS if t in files}
     lap("read (XML scan)" + (", texts scored" if sentiment else ""))
+    se._give_back_memory()  # as read_stackexchange: the scanned columns handed over
     stats = ReadStats()
-    messages, links, users = se.parse_stackexchange(
+    messages, links, users = se._parse_tables(
         tables, sources={t: f.name for t, f in files.items()}, stats=stats
     )
     del tables
+    se._give_back_memory()
     community = assemble(
         messages, links=links, users=users, stats=stats, platform="stackexchange", name="bench"
     )

@@ -50,6 +50,7 @@ can be ``@``-mentioned); without it the post's ``LastEditorUserId`` is used.
 
 from __future__ import annotations
 
+import ctypes
 import html
 import io
 import itertools
@@ -57,6 +58,7 @@ import lzma
 import multiprocessing
 import os
 import re
+import sys
 import threading
 import zlib
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -382,6 +384,28 @@ def _line_ranges(path: Path, size: int, piece: int, first: int = 0) -> list[tupl
     return list(itertools.pairwise(bounds))
 
 
+#: The byte range buffer of a worker process of scan_rows_parallel, kept from one
+#: range to the next (None elsewhere): a fresh bytearray of 32 MiB costs its
+#: zeroing and page faults, about 0.4 CPU-seconds over the ranges of 1M posts.
+_RANGE_BUFFER: bytearray | None = None
+
+
+def _keep_range_buffer() -> None:
+    """Pool initializer: this (single-threaded) worker reuses one range buffer."""
+    global _RANGE_BUFFER
+    _RANGE_BUFFER = bytearray()
+
+
+def _range_buffer(size: int) -> bytearray:
+    """A buffer of at least ``size`` bytes: the worker's kept one, or a new one."""
+    global _RANGE_BUFFER
+    if _RANGE_BUFFER is None:  # a Dask worker (threads) or any other caller
+        return bytearray(size)
+    if len(_RANGE_BUFFER) < size:
+        _RANGE_BUFFER = bytearray(size)
+    return _RANGE_BUFFER
+
+
 def _scan_range(
     path: str,
     begin: int,
@@ -402,7 +426,7 @@ def _scan_range(
     all in memory at once on the fast path.
     """
     size = end - begin
-    buffer = bytearray(size + PAD)
+    buffer = _range_buffer(size + PAD)
     with open(path, "rb") as stream:
         stream.seek(begin)
         if stream.readinto(memoryview(buffer)[:size]) != size:
@@ -523,7 +547,7 @@ def scan_rows_parallel(
     workers = max(1, min(processes or os.cpu_count() or 1, len(tasks)))
     listener = reading_listener()
     size = path.stat().st_size
-    with context.Pool(workers) as pool:
+    with context.Pool(workers, initializer=_keep_range_buffer) as pool:
         pending = [pool.apply_async(_scan_range, task) for task in tasks]
         parts = []
         told = 0
@@ -739,14 +763,17 @@ def read_stackexchange(
         for table in FIELDS
         if table in files
     }
+    _give_back_memory()
     stats = ReadStats()
-    messages, links, users = parse_stackexchange(
+    # the scanned columns are handed over: each file's are freed once parsed
+    messages, links, users = _parse_tables(
         tables,
         sources={table: file.name for table, file in files.items()},
         on_error=on_error,
         stats=stats,
     )
-    del tables  # the scanned columns are no longer needed: free them before assembling
+    del tables
+    _give_back_memory()
     messages = _finish_scoring(
         messages, sentiment=sentiment, stats=stats, brand=brand, wanted=wanted
     )
@@ -766,6 +793,26 @@ def read_stackexchange(
         name=folder.resolve().name,
         users_authoritative=False,
     )
+
+
+def _give_back_memory() -> None:
+    """Return the memory the scan freed to the system, so that the tables can use it.
+
+    The parallel scan receives each byte range's columns as one pickle; once
+    joined, those buffers are free but glibc keeps most of them in its heap
+    (a freed large block raises its threshold for ``mmap``), about 0.3 GiB
+    on the 1M posts + 1M comments dump, while Arrow allocates the tables from
+    its own pool and cannot reuse them: the peak of reading rose by as much.
+    ``malloc_trim(0)`` gives them back (as Dask's workers do); elsewhere than
+    glibc nothing happens. Arrow's pool is asked to do the same.
+    """
+    pa.default_memory_pool().release_unused()
+    if not sys.platform.startswith("linux"):
+        return
+    try:
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+    except (OSError, AttributeError):  # pragma: no cover - another C library (musl)
+        pass
 
 
 # ---------------------------------------------------------------------------
@@ -1464,20 +1511,32 @@ def _mention_tokens(texts: pd.Series) -> tuple[np.ndarray, pa.Array]:
     return row[order], pa.concat_arrays(tokens).take(order)
 
 
-def _casefold(values: pd.Series) -> pd.Series:
-    """``values.str.casefold()``; in Arrow when every value is ASCII (casefold is lower then).
+#: Python's ``\\s`` on ASCII text, for RE2 (whose ``\\s`` lacks ``\\v`` and ``\\x1c``-``\\x1f``).
+_ASCII_SPACE = r"[\t\n\x0b\x0c\r \x1c-\x1f]+"
+
+
+def _mention_names(names: pd.Series) -> pd.Series:
+    """Display names as ``@name`` tokens are compared with: spaces removed, casefolded.
+
+    ``names.str.replace(r"\\s+", "", regex=True).str.casefold()``, the
+    reference (``tests/sources/test_build_tables.py`` compares both): ASCII
+    names in Arrow (where casefold is lower), the others in Python.
 
     Examples
     --------
-    >>> _casefold(pd.Series(["AnnLee", None], dtype="string")).tolist()
-    ['annlee', <NA>]
-    >>> _casefold(pd.Series(["Straße"], dtype="string")).tolist()
-    ['strasse']
+    >>> _mention_names(pd.Series(["Ann Lee", "Straße X", None])).tolist()
+    ['annlee', 'strassex', <NA>]
     """
-    arrow = arrow_strings(values)
-    if pc.all(pc.string_is_ascii(arrow)).as_py() is False:
-        return values.astype(STRING).str.casefold()
-    return pd.Series(pd.array(pc.ascii_lower(arrow), dtype=STRING), index=values.index)
+    arrow = arrow_strings(names)
+    other = ~pc.string_is_ascii(arrow).fill_null(True).to_numpy(zero_copy_only=False)
+    out = pc.ascii_lower(pc.replace_substring_regex(arrow, _ASCII_SPACE, ""))
+    if other.any():
+        plain = [
+            re.sub(r"\s+", "", name).casefold()
+            for name in arrow.filter(pa.array(other)).to_pylist()
+        ]
+        out = pc.replace_with_mask(out, pa.array(other), pa.array(plain, type=pa.large_string()))
+    return pd.Series(pd.array(out, dtype=STRING), index=names.index)
 
 
 def _starts_with(values: pa.Array, prefixes: pa.Array) -> np.ndarray:
@@ -1485,7 +1544,12 @@ def _starts_with(values: pa.Array, prefixes: pa.Array) -> np.ndarray:
 
     Compares the UTF-8 bytes (a string starts with another exactly when its
     bytes do) of all rows at once, as ``np.char.startswith`` would with
-    Python strings.
+    Python strings: eight bytes at a time, read as one little-endian word at
+    the row's offset in each buffer, the bytes past the prefix masked off.
+    Rows leave as soon as a word differs, so memory stays a few words per
+    row (one entry per byte of every prefix, the plain way kept in
+    ``tests/sources/test_build_tables.py``, peaked at 5.7 million bytes x
+    five int64 arrays on the 1M-comment dump).
 
     Examples
     --------
@@ -1493,26 +1557,51 @@ def _starts_with(values: pa.Array, prefixes: pa.Array) -> np.ndarray:
     ...     arrow_strings(["ann", "bob", "zo", "x"])).tolist()
     [True, False, True, False]
     """
-
-    def parts(array: pa.Array) -> tuple[np.ndarray, np.ndarray]:
-        array = pa.concat_arrays([array])  # buffers from offset 0
-        offsets = np.frombuffer(array.buffers()[1], dtype=np.int64)[: len(array) + 1]
-        data = array.buffers()[2]
-        return offsets, np.frombuffer(data, dtype=np.uint8) if data is not None else np.zeros(0)
-
-    (value_at, value_bytes), (prefix_at, prefix_bytes) = parts(values), parts(prefixes)
+    (value_at, value_words), (prefix_at, prefix_words) = _words(values), _words(prefixes)
     size = np.diff(prefix_at)
     out = values.is_valid().to_numpy(zero_copy_only=False) & prefixes.is_valid().to_numpy(
         zero_copy_only=False
     )
     out &= size <= np.diff(value_at)
     rows = np.flatnonzero(out)
-    # one entry per byte of each prefix: its row and its place in the prefix
-    row = np.repeat(rows, size[rows])
-    place = np.arange(len(row)) - np.repeat(np.cumsum(size[rows]) - size[rows], size[rows])
-    same = value_bytes[value_at[row] + place] == prefix_bytes[prefix_at[row] + place]
-    out[row[~same]] = False
+    value_at, prefix_at, size = value_at[rows], prefix_at[rows], size[rows]
+    done = 0
+    while len(rows):
+        longer = size > done
+        rows, value_at, prefix_at, size = (
+            rows[longer],
+            value_at[longer],
+            prefix_at[longer],
+            size[longer],
+        )
+        # the next (up to) eight bytes of each prefix; a short tail masks the rest
+        tail = np.minimum(size - done, 8).astype(np.uint64)
+        mask = ~np.uint64(0) >> (np.uint64(64) - tail * np.uint64(8))
+        differ = ((value_words[value_at + done] ^ prefix_words[prefix_at + done]) & mask) != 0
+        out[rows[differ]] = False
+        rows, value_at, prefix_at, size = (
+            rows[~differ],
+            value_at[~differ],
+            prefix_at[~differ],
+            size[~differ],
+        )
+        done += 8
     return out
+
+
+def _words(array: pa.Array) -> tuple[np.ndarray, np.ndarray]:
+    """Offsets of a ``large_string`` array, and its bytes as 8-byte words at every byte.
+
+    ``words[i]`` is bytes ``i`` to ``i + 7`` read as one little-endian
+    ``uint64`` (the data padded with eight zero bytes so the last ones can be read).
+    """
+    array = pa.concat_arrays([array])  # buffers from offset 0
+    offsets = np.frombuffer(array.buffers()[1], dtype=np.int64)[: len(array) + 1]
+    data = array.buffers()[2]
+    raw = np.frombuffer(data, dtype=np.uint8)[: offsets[-1]] if data is not None else []
+    padded = np.concatenate([raw, np.zeros(8, dtype=np.uint8)])
+    words = np.ndarray((len(padded) - 7,), dtype="<u8", buffer=padded, strides=(1,))
+    return offsets, words
 
 
 def _mention_links(
@@ -1532,6 +1621,7 @@ def _mention_links(
         {
             "token_number": np.arange(len(row)),
             "token": pd.array(token, dtype=STRING),
+            "comment_row": row,
             "comment": comments["message_id"].array.take(row),
             "author": comments["author_id"].array.take(row),
             "post_id": comments["parent_id"].array.take(row),
@@ -1597,58 +1687,113 @@ def _mention_links(
     participants["when"] = pd.to_datetime(participants["when"], utc=True)
     participants = participants.loc[participants["user_id"].notna()]
     if users is not None and len(users):
-        names = users["display_name"].astype(STRING).str.replace(r"\s+", "", regex=True)
-        # a repeated user id: its first name
+        # a repeated user id: its first name (and one position per distinct user id)
         position = id_positions(participants["user_id"], users["user_id"].astype(STRING))
-        participants["name"] = _take(_casefold(names), position)
+        # the names of the users taking part only, spaces removed and casefolded
+        needed = np.unique(position[position >= 0])
+        names = _mention_names(users["display_name"].astype(STRING).iloc[needed])
+        slot = np.full(len(users), -1)
+        slot[needed] = np.arange(len(needed))
+        participants["name"] = _take(names, np.where(position >= 0, slot[position], -1))
+        participants["user_row"] = position
     else:
         participants["name"] = pd.NA
+        participants["user_row"] = -1
     participants = participants.loc[participants["name"].notna()]
 
     tokens["post_id"] = tokens["post_id"].astype(STRING)
     tokens["at"] = pd.to_datetime(tokens["at"], utc=True)
-    pairs = tokens.loc[tokens["token"].str.len() >= MIN_MENTION].merge(
-        participants, on="post_id", how="inner"
-    )
-    not_self = (pairs["user_id"] != pairs["author"].astype(STRING)).fillna(True).to_numpy(bool)
-    earlier = (pairs["when"] < pairs["at"]) | (
-        (pairs["when"] == pairs["at"]) & (pairs["rank"] < pairs["order"])
-    )
-    in_time = np.where(
-        pairs["role"] == 0,
-        earlier.to_numpy(bool),
-        np.where(pairs["role"] == 2, (pairs["when"] <= pairs["at"]).to_numpy(bool), True),
-    )
-    matches = _starts_with(arrow_strings(pairs["name"]), arrow_strings(pairs["token"]))
-    pairs = pairs.loc[not_self & in_time & matches]
-    pairs = pairs.assign(newest=-pairs["when"].astype("int64"), later=-pairs["rank"].fillna(0))
-    best = pairs.sort_values(["token_number", "role", "newest", "later"], kind="stable")
-    best = best.drop_duplicates("token_number")
-    unique = best.drop_duplicates(["comment", "user_id"])
+    participants = participants.reset_index(drop=True)
+    token_at, person_at = _best_participants(tokens, participants)
+    # (comment, user_id) pairs as integers: one row per comment, one position per user id
+    many = 1 if users is None else len(users) + 1
+    pair = tokens["comment_row"].to_numpy(np.int64)[token_at] * many
+    pair += participants["user_row"].to_numpy(np.int64)[person_at]
+    first = np.sort(np.unique(pair, return_index=True)[1])
+    best = len(token_at)
+    token_at, person_at = token_at[first], person_at[first]
     if stats is not None:
         stats.record(
             source,
             "mentions",
             read=len(tokens),
-            kept=len(unique),
+            kept=len(token_at),
             dropped={
-                "mention_unresolved": len(tokens) - len(best),
-                "mention_repeated": len(best) - len(unique),
+                "mention_unresolved": len(tokens) - best,
+                "mention_repeated": best - len(token_at),
             },
         )
-    unique = unique.sort_values("token_number")
+    nobody = pd.array(pa.nulls(len(token_at), pa.large_string()), dtype=STRING)
+    comment = pd.Series(tokens["comment"].array.take(token_at)).to_numpy()
     return pd.DataFrame(
         {
             "kind": "mention",
-            "source": pd.array([pd.NA] * len(unique), dtype=STRING),
-            "source_message_id": unique["comment"].to_numpy(),
-            "target": unique["user_id"].to_numpy(),
-            "target_message_id": pd.array([pd.NA] * len(unique), dtype=STRING),
-            "created_at": unique["at"].array,
-            "message_id": unique["comment"].to_numpy(),
+            "source": nobody,
+            "source_message_id": comment,
+            "target": pd.Series(participants["user_id"].array.take(person_at)).to_numpy(),
+            "target_message_id": nobody.copy(),
+            "created_at": tokens["at"].array.take(token_at),
+            "message_id": comment.copy(),
             "weight": 1.0,
         }
-    ).reset_index(drop=True)
+    )
+
+
+def _best_participants(
+    tokens: pd.DataFrame, participants: pd.DataFrame
+) -> tuple[np.ndarray, np.ndarray]:
+    """The participant each ``@name`` token names: (token row, participant row) per token resolved.
+
+    A candidate is a participant of the token's post (``post_id``) other
+    than the token's ``author``, whose ``name`` starts with the token (of at
+    least :data:`MIN_MENTION` characters), and who took part before the
+    token's time ``at``: a commenter (``role`` 0) earlier (``when``; at the
+    same time, a lower comment ``rank`` than the token's ``order``), an
+    editor (``role`` 2) at or before it, the owner (``role`` 1) any time.
+    Of a token's candidates the first by ``role``, then the newest ``when``,
+    then the highest ``rank``, then participant order wins. Tokens come out
+    in their order (``tokens`` has a RangeIndex; so has ``participants``).
+
+    Only the two row numbers of each (token, participant) candidate are
+    merged, and the rest is taken column by column in numpy and Arrow. The
+    plain way, a merge of both tables then ``sort_values`` and
+    ``drop_duplicates``, is kept in ``tests/sources/test_build_tables.py``
+    as the reference.
+    """
+    long_enough = np.flatnonzero((tokens["token"].str.len() >= MIN_MENTION).to_numpy(bool))
+    pairs = pd.DataFrame({"post_id": tokens["post_id"].array[long_enough], "t": long_enough}).merge(
+        pd.DataFrame({"post_id": participants["post_id"].array, "p": np.arange(len(participants))}),
+        on="post_id",
+        how="inner",
+    )
+    token_at, person_at = pairs["t"].to_numpy(np.int64), pairs["p"].to_numpy(np.int64)
+    del pairs
+    author = arrow_strings(tokens["author"]).take(token_at)
+    user = arrow_strings(participants["user_id"]).take(person_at)
+    keep = pc.not_equal(user, author).fill_null(True).to_numpy(zero_copy_only=False)
+    when = pd.Series(participants["when"].array.take(person_at))
+    at = pd.Series(tokens["at"].array.take(token_at))
+    rank = participants["rank"].to_numpy("float64")[person_at]
+    role = participants["role"].to_numpy(np.int64)[person_at]
+    earlier = (when < at) | ((when == at) & (rank < tokens["order"].to_numpy()[token_at]))
+    in_time = np.where(
+        role == 0,
+        earlier.to_numpy(bool),
+        np.where(role == 2, (when <= at).to_numpy(bool), True),
+    )
+    keep &= in_time
+    names, prefixes = arrow_strings(participants["name"]), arrow_strings(tokens["token"])
+    keep &= _starts_with(names.take(person_at), prefixes.take(token_at))
+    token_at, person_at = token_at[keep], person_at[keep]
+    role, rank = role[keep], rank[keep]
+    newest = -when[keep].astype("int64").to_numpy()
+    later = -np.where(np.isnan(rank), 0.0, rank)
+    # by token, role, newest, later, then candidate order (a stable sort)
+    order = np.lexsort((np.arange(len(token_at)), later, newest, role, token_at))
+    token_at, person_at = token_at[order], person_at[order]
+    first = np.ones(len(token_at), dtype=bool)
+    first[1:] = token_at[1:] != token_at[:-1]
+    return token_at[first], person_at[first]
 
 
 def parse_badges(
@@ -1838,6 +1983,24 @@ def parse_stackexchange(
     >>> stats.notes[0]
     'Comments.xml: absent; no comments and no mentions'
     """
+    return _parse_tables(dict(tables), sources=sources, on_error=on_error, stats=stats)
+
+
+def _parse_tables(
+    tables: dict[str, Mapping[str, Sequence]],
+    *,
+    sources: Mapping[str, str] | None = None,
+    on_error: OnError = "raise",
+    stats: ReadStats | None = None,
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame | None]:
+    """:func:`parse_stackexchange`, emptying ``tables`` as it goes.
+
+    Each file's columns are popped from ``tables`` when parsed and dropped once
+    used, so that :func:`read_stackexchange`, which hands over its own dict,
+    frees the scanned posts before the comments are parsed and the scanned
+    comments before the tables are assembled. :func:`parse_stackexchange`
+    passes a copy of its argument: the caller's columns stay.
+    """
     on_error = check_on_error(on_error)
     sources = {table: f"{table}.xml" for table in FIELDS} | dict(sources or {})
     stats = ReadStats() if stats is None else stats
@@ -1854,19 +2017,20 @@ def parse_stackexchange(
 
     votes = None
     if "Votes" in tables:
-        votes = parse_votes(tables["Votes"], source=sources["Votes"], **options)
-    posts_frame = _frame(tables["Posts"], FIELDS["Posts"])
+        votes = parse_votes(tables.pop("Votes"), source=sources["Votes"], **options)
+    posts_frame = _frame(tables.pop("Posts"), FIELDS["Posts"])
     messages, links = parse_posts(posts_frame, votes=votes, source=sources["Posts"], **options)
     posts = messages if "PostHistory" in tables else _with_editors(messages, posts_frame)
     skipped = _skipped_posts(posts_frame)
+    del posts_frame  # the scanned posts: no longer needed
 
     users = None
     if "Users" in tables:
-        users = parse_users(tables["Users"], source=sources["Users"], **options)
+        users = parse_users(tables.pop("Users"), source=sources["Users"], **options)
     if "Badges" in tables:
         known = pd.Index([], dtype=STRING) if users is None else pd.Index(users["user_id"])
         badges = parse_badges(
-            tables["Badges"], known_users=known, source=sources["Badges"], **options
+            tables.pop("Badges"), known_users=known, source=sources["Badges"], **options
         )
         if users is not None:
             users = _attach_badges(users, badges)
@@ -1874,13 +2038,13 @@ def parse_stackexchange(
     editors = None
     if "PostHistory" in tables:
         editors = parse_post_history(
-            tables["PostHistory"], source=sources["PostHistory"], **options
+            tables.pop("PostHistory"), source=sources["PostHistory"], **options
         )
     parts = [messages]
     link_parts = [links]
     if "Comments" in tables:
         comments, mentions = parse_comments(
-            tables["Comments"],
+            tables.pop("Comments"),
             posts,
             users=users,
             editors=editors,

@@ -4,15 +4,25 @@ Each replaced algorithm keeps its plain version here as the reference:
 ``Index.get_indexer`` for the (prefix, number) table of ``id_positions``,
 ``Series.duplicated`` for the repeated-id check, ``str.extractall`` for the
 ``@name`` tokens, ``pd.to_datetime(format="ISO8601")`` for the Arrow parse of
-dump times, ``Index.difference`` for the users added by ``assemble``.
+dump times, ``Index.difference`` for the users added by ``assemble``,
+``str.replace(r"\\s+", "").str.casefold()`` for the names ``@name`` is
+compared with, the byte-per-byte comparison for ``_starts_with`` (and
+``str.startswith``), ``Series.duplicated`` for the unique-id checks of
+``validate_messages`` and ``validate_users``, the merge of tokens and
+participants then ``sort_values``/``drop_duplicates`` for ``_best_participants``.
 """
+
+import pickle
+import re
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 import pytest
 
 from influence.community import ReadStats
-from influence.errors import SourceError
+from influence.errors import SchemaError, SourceError
+from influence.schema import _all_distinct, validate_messages, validate_users
 from influence.sources._common import (
     _integer_ids,
     _naive_iso_times,
@@ -21,7 +31,18 @@ from influence.sources._common import (
     id_positions,
     parse_timestamps,
 )
-from influence.sources.stackexchange import MENTION_PATTERN, _Checks, _frame, _mention_tokens
+from influence.sources.stackexchange import (
+    MENTION_PATTERN,
+    _best_participants,
+    _Checks,
+    _frame,
+    _mention_names,
+    _mention_tokens,
+    _parse_tables,
+    _starts_with,
+    parse_comments,
+    parse_stackexchange,
+)
 
 
 def _expected_positions(keys, ids):
@@ -176,3 +197,273 @@ def test_assemble_adds_unknown_users_sorted_as_index_difference():
     expected = seen.unique().difference(pd.Index(["10"], dtype="string")).sort_values()
     added = community.users["user_id"][community.users["display_name"].isna()]
     assert added.tolist() == expected.tolist() == ["b", "é"]
+
+
+def _starts_with_bytes(values, prefixes):
+    """The plain ``_starts_with``: one entry per byte of every prefix."""
+
+    def parts(array):
+        array = pa.concat_arrays([array])
+        offsets = np.frombuffer(array.buffers()[1], dtype=np.int64)[: len(array) + 1]
+        data = array.buffers()[2]
+        return offsets, np.frombuffer(data, dtype=np.uint8) if data is not None else np.zeros(0)
+
+    (value_at, value_bytes), (prefix_at, prefix_bytes) = parts(values), parts(prefixes)
+    size = np.diff(prefix_at)
+    out = values.is_valid().to_numpy(zero_copy_only=False)
+    out &= prefixes.is_valid().to_numpy(zero_copy_only=False)
+    out &= size <= np.diff(value_at)
+    rows = np.flatnonzero(out)
+    row = np.repeat(rows, size[rows])
+    place = np.arange(len(row)) - np.repeat(np.cumsum(size[rows]) - size[rows], size[rows])
+    same = value_bytes[value_at[row] + place] == prefix_bytes[prefix_at[row] + place]
+    out[row[~same]] = False
+    return out
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_starts_with_by_words_equals_bytes_and_startswith(seed):
+    rng = np.random.default_rng(seed)
+    alphabet = list("aab") + (["é", "ß", "日"] if seed % 2 else [])
+    values, prefixes = [], []
+    for _ in range(3000):
+        value = "".join(rng.choice(alphabet, rng.integers(0, 30)))
+        cut = int(rng.integers(0, len(value) + 3))
+        prefix = value[:cut]
+        if rng.random() < 0.5 and prefix:  # change one character: a near miss
+            at = int(rng.integers(0, len(prefix)))
+            prefix = prefix[:at] + str(rng.choice(alphabet)) + prefix[at + 1 :]
+        values.append(None if rng.random() < 0.03 else value)
+        prefixes.append(None if rng.random() < 0.03 else prefix)
+    # sliced arrays: buffers that do not start at the first value
+    value_array = arrow_strings(["zz", *values])[1:]
+    prefix_array = arrow_strings(["q", *prefixes])[1:]
+    found = _starts_with(value_array, prefix_array)
+    assert found.tolist() == _starts_with_bytes(value_array, prefix_array).tolist()
+    expected = [
+        v is not None and p is not None and v.startswith(p)
+        for v, p in zip(values, prefixes, strict=True)
+    ]
+    assert found.tolist() == expected
+    assert 0 < found.sum() < len(found)
+
+
+def test_starts_with_hand_checked_word_edges():
+    values = ["abcdefgh", "abcdefghi", "abcdefghijklmnopq", "abcdefgh", "", "ab"]
+    prefixes = ["abcdefgh", "abcdefghX", "abcdefghijklmnopq", "abcdefghi", "", "abc"]
+    found = _starts_with(arrow_strings(values), arrow_strings(prefixes))
+    assert found.tolist() == [True, False, True, False, True, False]
+
+
+def test_mention_names_equal_replace_then_casefold():
+    rng = np.random.default_rng(5)
+    spaces = [" ", "\t", "\n", "\r", "\x0b", "\x0c", "\x1c", "\x1d", "\x1e", "\x1f"]
+    alphabet = [*"aBcZ_.-", *spaces, "\x1b", "\x7f", "\xa0", "\u2003", "\x85", "ß", "É", "İ"]
+    for ascii_only in (True, False):
+        pool = [c for c in alphabet if c.isascii()] if ascii_only else alphabet
+        names = ["".join(rng.choice(pool, rng.integers(0, 12))) for _ in range(2000)]
+        names = pd.Series([None if rng.random() < 0.05 else n for n in names], dtype="string")
+        expected = names.str.replace(r"\s+", "", regex=True).str.casefold()
+        got = _mention_names(names)
+        assert got.dtype == "string"
+        assert got.tolist() == expected.tolist()
+
+
+def test_mention_names_python_whitespace_on_ascii():
+    # RE2's \\s lacks \\v and the separators \\x1c-\\x1f that Python's \\s has
+    names = pd.Series(["A\x0bB\x1cC \x1fD\x1bE", "Straße Nº\u20031"], dtype="string")
+    assert _mention_names(names).tolist() == ["abcd\x1be", "strassenº1"]
+    assert re.sub(r"\s+", "", "x\x0by") == "xy"
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_all_distinct_equals_not_duplicated(seed):
+    rng = np.random.default_rng(seed)
+    prefixes = ["", "c", "t3_abcdefg", "é", "x\x00", "a-much-longer-prefix-of-ids-"]
+    for size in (0, 1, 5, 400, 3000):
+        ids = [f"{rng.choice(prefixes)}{n}" for n in rng.integers(0, 2 * size + 1, size)]
+        ids = [None if rng.random() < 0.02 else i for i in ids]
+        for dtype in ("string", "str", object):
+            series = pd.Series(ids, dtype=dtype)
+            if _all_distinct(series):  # never claims unique when pandas sees a repeat
+                assert not series.duplicated().any()
+            if dtype == "string":
+                assert _all_distinct(series) == (not series.duplicated().any())
+    # distinct ids of every length, then the same with one repeat: both paths answer
+    ids = [f"{rng.choice(prefixes)}{n}" for n in rng.permutation(5000)]
+    assert _all_distinct(pd.Series(ids, dtype="string"))
+    repeated = pd.Series([*ids, ids[int(rng.integers(0, 5000))]], dtype="string")
+    assert not _all_distinct(repeated) and repeated.duplicated().sum() == 1
+
+
+def _messages(ids):
+    return pd.DataFrame(
+        {
+            "message_id": pd.array(ids, dtype="string"),
+            "author_id": "a",
+            "thread_id": "1",
+            "parent_id": None,
+            "created_at": pd.to_datetime(["2024-01-01"] * len(ids), utc=True),
+            "kind": "post",
+            "platform": "x",
+            "topic": None,
+            "score": np.nan,
+            "text_length": 1,
+        }
+    )
+
+
+def test_validate_messages_repeated_ids_same_message():
+    with pytest.raises(SchemaError) as caught:
+        validate_messages(_messages(["1", "2", "1", "c2", "2", "1"]))
+    assert str(caught.value) == "messages.message_id must be unique (got 3 repeated ids, first '1')"
+    users = pd.DataFrame({"user_id": pd.array(["b", "a", "b"], dtype="string")})
+    users["display_name"] = None
+    users["created_at"] = pd.NaT
+    with pytest.raises(
+        SchemaError, match=r"users.user_id must be unique \(got 1 repeated ids, first 'b'\)"
+    ):
+        validate_users(users)
+
+
+def test_validate_messages_copy_is_independent():
+    table = _messages(["1", "2"])
+    out = validate_messages(table)
+    out.loc[0, "score"] = 5.0
+    out["text_length"] += 1
+    assert table["score"].isna().all() and table["text_length"].tolist() == [1, 1]
+    table.loc[1, "score"] = -1.0
+    assert out["score"].tolist()[1] != -1.0
+
+
+def test_parse_tables_empties_its_dict_parse_stackexchange_keeps_the_callers():
+    posts = {
+        "Id": ["1", "2"],
+        "PostTypeId": ["1", "2"],
+        "ParentId": [None, "1"],
+        "CreationDate": ["2021-01-01T00:00:00.000"] * 2,
+        "OwnerUserId": ["7", "8"],
+        "Tags": ["<ada>", None],
+    }
+    comments = {
+        "Id": ["5"],
+        "PostId": ["1"],
+        "CreationDate": ["2021-01-02T00:00:00.000"],
+        "UserId": ["8"],
+        "Text": ["@ann hi"],
+    }
+    users = {"Id": ["7", "8"], "DisplayName": ["Ann", "Bob"]}
+    tables = {"Posts": posts, "Comments": comments, "Users": users}
+    kept = pickle.dumps(tables)
+    public = parse_stackexchange(tables)
+    assert pickle.dumps(tables) == kept
+    handed = pickle.loads(kept)
+    private = _parse_tables(handed)
+    assert handed == {}
+    for mine, theirs in zip(public, private, strict=True):
+        pd.testing.assert_frame_equal(mine, theirs, check_exact=True)
+    assert public[1]["target"].tolist() == ["7"]
+
+
+def test_mentions_repeated_user_and_repeated_user_id():
+    posts = pd.DataFrame(
+        {
+            "message_id": ["1"],
+            "author_id": ["7"],
+            "thread_id": ["1"],
+            "created_at": pd.to_datetime(["2021-01-01"], utc=True),
+            "kind": ["question"],
+            "topic": ["ada"],
+            "tags": ["ada"],
+        }
+    )
+    # user 7 twice: its first name counts ("Ann Lee"); user 9 commented first
+    users = pd.DataFrame({"user_id": ["7", "9", "7"], "display_name": ["Ann Lee", "Annie", "Zed"]})
+    stats = ReadStats()
+    _comments, mentions = parse_comments(
+        {
+            "Id": ["10", "11", "12"],
+            "PostId": ["1"] * 3,
+            "CreationDate": [
+                "2021-01-02T00:00:00.000",
+                "2021-01-03T00:00:00.000",
+                "2021-01-04T00:00:00.000",
+            ],
+            "UserId": ["9", "8", "8"],
+            "Text": ["hi", "@annl @AnnLee and @ann @zed", "@Annie"],
+        },
+        posts,
+        users=users,
+        stats=stats,
+    )
+    # comment 11: @annl and @AnnLee name 7, @ann the latest commenter 9, @zed nobody
+    assert mentions[["source_message_id", "target"]].values.tolist() == [
+        ["c11", "7"],
+        ["c11", "9"],
+        ["c12", "9"],
+    ]
+    [entry] = [e for e in stats.to_dict()["entries"] if "mentions" in e.values()]
+    assert (entry["read"], entry["kept"], entry["dropped"]) == (
+        5,
+        3,
+        {"mention_unresolved": 1, "mention_repeated": 1},
+    )
+
+
+def _best_participants_plain(tokens, participants):
+    """The plain resolution: merge both tables, filter, sort, first per token."""
+    participants = participants.assign(person=np.arange(len(participants)))
+    pairs = tokens.loc[tokens["token"].str.len() >= 3].merge(participants, on="post_id")
+    not_self = (pairs["user_id"] != pairs["author"].astype("string")).fillna(True).to_numpy(bool)
+    earlier = (pairs["when"] < pairs["at"]) | (
+        (pairs["when"] == pairs["at"]) & (pairs["rank"] < pairs["order"])
+    )
+    in_time = np.where(
+        pairs["role"] == 0,
+        earlier.to_numpy(bool),
+        np.where(pairs["role"] == 2, (pairs["when"] <= pairs["at"]).to_numpy(bool), True),
+    )
+    matches = [
+        isinstance(n, str) and n.startswith(t)
+        for n, t in zip(pairs["name"].astype(object), pairs["token"].astype(object), strict=True)
+    ]
+    pairs = pairs.loc[not_self & in_time & np.array(matches, dtype=bool)]
+    pairs = pairs.assign(newest=-pairs["when"].astype("int64"), later=-pairs["rank"].fillna(0))
+    best = pairs.sort_values(["token_number", "role", "newest", "later"], kind="stable")
+    best = best.drop_duplicates("token_number")
+    return best["token_number"].to_numpy(), best["person"].to_numpy()
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_best_participants_equal_merge_sort_first(seed):
+    rng = np.random.default_rng(seed)
+    size, people = 300, 400
+    stamps = pd.to_datetime(rng.integers(0, 6, 1000) * 60, unit="s", utc=True)
+    names = ["ann", "annie", "annlee", "bob", "bobby", "zoë", "zo", "ab"]
+    tokens = pd.DataFrame(
+        {
+            "token_number": np.arange(size),
+            "token": pd.array(rng.choice(["an", "ann", "anni", "bob", "zoë", "zo"], size)),
+            "author": pd.array(rng.choice(["1", "2", "3", None], size), dtype="string"),
+            "post_id": pd.array(rng.choice(["p1", "p2", "p3", "p4"], size), dtype="string"),
+            "at": stamps[:size],
+            "order": rng.choice([1.0, 2.0, 3.0, np.nan], size),
+        }
+    )
+    when = pd.Series(stamps[size : size + people])
+    when[rng.random(people) < 0.05] = pd.NaT  # an edit whose time did not parse
+    participants = pd.DataFrame(
+        {
+            "post_id": pd.array(rng.choice(["p1", "p2", "p3", "p5"], people), dtype="string"),
+            "user_id": pd.array(rng.choice(["1", "2", "3", "4", "5"], people), dtype="string"),
+            "role": rng.integers(0, 3, people),
+            "when": when,
+            "rank": rng.choice([1.0, 2.0, 3.0, np.nan], people),
+            "name": pd.array(rng.choice(names, people), dtype="string"),
+        }
+    )
+    token_at, person_at = _best_participants(tokens, participants)
+    plain_token, plain_person = _best_participants_plain(tokens, participants)
+    assert token_at.tolist() == plain_token.tolist()
+    assert person_at.tolist() == plain_person.tolist()
+    assert 0 < len(token_at) < size
