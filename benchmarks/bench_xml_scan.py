@@ -15,17 +15,27 @@ Each figure is the best of ``--repeat`` runs; CPU seconds are the process's own
 loaded machine, where wall times are not. The columns of the fast path are
 checked equal to expat's before anything is timed.
 
+``--against DIR`` also loads ``DIR/influence/sources/_xmlrows.py`` (another
+checkout, e.g. a worktree at the previous commit) and times its
+``scan_rows_fast`` as ``fast (against)``, alternating with ``fast`` run by run
+in the same process, so that both meet the same load; their columns are
+checked equal.
+
 Usage::
 
     python benchmarks/generate.py --posts 1000000 --no-table --out /tmp/h4/se-1m
     PYTHONPATH=. python benchmarks/bench_xml_scan.py /tmp/h4/se-1m --repeat 3 --sentiment
+    PYTHONPATH=. python benchmarks/bench_xml_scan.py /tmp/h4/se-1m --repeat 9 \
+        --readers fast --against /tmp/worktree-at-head
 """
 
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import os
 import resource
+import sys
 import time
 from pathlib import Path
 
@@ -64,8 +74,35 @@ def _same(fast: dict, reference: dict) -> bool:
     return list(fast) == list(reference)
 
 
+def _load_against(checkout: Path):
+    """``_xmlrows`` of another checkout, as its own module (its imports from ours)."""
+    spec = importlib.util.spec_from_file_location(
+        "_xmlrows_against", checkout / "influence" / "sources" / "_xmlrows.py"
+    )
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # dataclasses look their module up
+    spec.loader.exec_module(module)
+    return module
+
+
+def _alternated(first, second, repeat: int) -> tuple[tuple, tuple]:
+    """Best (result, wall, cpu) of each, run in turns (first, second, second, first, ...)."""
+    best = [(None, float("inf"), float("inf")), (None, float("inf"), float("inf"))]
+    for turn in range(repeat):
+        order = (0, 1) if turn % 2 == 0 else (1, 0)
+        for which in order:
+            result, wall, cpu = _timed((first, second)[which], 1)
+            best[which] = (result, min(best[which][1], wall), min(best[which][2], cpu))
+    return best[0], best[1]
+
+
 def bench(
-    path: Path, table: str, repeat: int, sentiment: bool, readers: list[str] | None = None
+    path: Path,
+    table: str,
+    repeat: int,
+    sentiment: bool,
+    readers: list[str] | None = None,
+    against=None,
 ) -> list[dict]:
     options = {"lengths": se._LENGTHS.get(table, ()), "keep_if": se._KEEP_IF.get(table)}
     fields = se.FIELDS[table]
@@ -96,10 +133,22 @@ def bench(
         runs += [("fast + sentiment", fast_scored), ("fast x2 + sentiment", parallel_scored)]
     if readers:
         runs = [(name, function) for name, function in runs if name in readers]
+    timed = {}
+    if against is not None and [name for name, _function in runs][:1] == ["fast"]:
+
+        def other():
+            with open(path, "rb") as stream:
+                return against.scan_rows_fast(stream, fields, **options)
+
+        timed["fast"], timed["fast (against)"] = _alternated(fast, other, repeat)
+        runs.insert(1, ("fast (against)", other))
     rows = []
     results = {}
     for name, function in runs:
-        result, wall, cpu = _timed(function, repeat if "sentiment" not in name else 1)
+        if name in timed:
+            result, wall, cpu = timed[name]
+        else:
+            result, wall, cpu = _timed(function, repeat if "sentiment" not in name else 1)
         results[name] = result
         count = len(result["_line"])
         rows.append(
@@ -118,6 +167,8 @@ def bench(
     for name in ("fast", "fast x2"):
         if "expat" in results and name in results and not _same(results[name], results["expat"]):
             raise SystemExit(f"{path}: {name} and expat differ")
+    if "fast (against)" in results and not _same(results["fast"], results["fast (against)"]):
+        raise SystemExit(f"{path}: fast and fast (against) differ")
     return rows
 
 
@@ -130,7 +181,11 @@ def main() -> None:
     parser.add_argument(
         "--readers", default="", help="comma-separated subset, e.g. 'fast + sentiment'"
     )
+    parser.add_argument(
+        "--against", type=Path, help="another checkout whose fast path runs in turns with ours"
+    )
     arguments = parser.parse_args()
+    against = _load_against(arguments.against) if arguments.against else None
     print(f"load average before: {os.getloadavg()}")
     rows = []
     for table in arguments.tables.split(","):
@@ -140,6 +195,7 @@ def main() -> None:
             arguments.repeat,
             arguments.sentiment,
             [name for name in arguments.readers.split(",") if name],
+            against,
         )
     print(f"load average after: {os.getloadavg()}")
     names = list(rows[0])

@@ -16,9 +16,15 @@ How a block of lines is read
   attribute name. Every byte outside the values is checked: indentation,
   ``<row``, each name (identified by a hash of its bytes and length and
   compared with the name exactly, 8 bytes at a time), ``="``, the row end;
+* one count (``byte ^ 28`` as int8 below 33) tells whether a block's only
+  control bytes, ``<`` and non-ASCII bytes are the rows' own ``<`` and line
+  ends, the common case; otherwise each kind is counted on its own (tabs in
+  values allowed, the block checked as UTF-8);
 * every ``&`` must start one of the five named entities or a character
   reference to a character XML allows; the distinct spellings (a few) are
-  checked once each in Python;
+  checked once each in Python. Each ``&`` is first guessed to be the spelling
+  seen before that starts with its next two bytes (kept only when its bytes
+  and ``;`` are exactly there); the others are read byte by byte;
 * lengths (``<name>_length``) are the decoded character counts: the raw bytes
   minus the UTF-8 continuation bytes minus what each entity saves;
 * strings are cut out of the block by Arrow (``take`` on a binary array whose
@@ -82,6 +88,7 @@ _DECODE = re.compile(r"&(lt|gt|amp|quot|apos|#[0-9]+|#x[0-9a-fA-F]+);")
 
 _MAX_NAME = 24
 _SLOTS_BITS = 12
+_ENTITY_SLOTS = 1 << _SLOTS_BITS  # a table holds at most one key per slot
 _ONES = np.uint64(0x0101010101010101)
 _HIGHS = np.uint64(0x8080808080808080)
 _SEMIS = np.uint64(0x3B3B3B3B3B3B3B3B)
@@ -174,12 +181,14 @@ class _Table:
         """Number of each key, -1 where it is not (yet) in the table."""
         if not self.keys:
             return np.full(len(length), -1, dtype=np.int64)
-        found = self.slots[_hash(words, None if self.one_word else length, _SLOTS_BITS)]
+        # np.take: fancy indexing by these arrays costs several times more
+        hashed = _hash(words, None if self.one_word else length, _SLOTS_BITS)
+        found = np.take(self.slots, hashed.view(np.int64))
         # an empty slot (-1) reads the last key: it cannot match, since that key's
         # own slot is not empty (each key sits in the slot of its hash)
-        same = self.key_lengths[found] == length
+        same = np.take(self.key_lengths, found) == length
         for k, word in enumerate(words):
-            same &= self.key_words[k][found] == word
+            same &= np.take(self.key_words[k], found) == word
         return np.where(same, found, -1)
 
     def lookup_word(self, word: np.ndarray) -> np.ndarray:
@@ -191,8 +200,8 @@ class _Table:
         """
         if not self.one_word:
             raise ValueError("lookup_word needs a one_word table")
-        found = self.slots[_hash([word], None, _SLOTS_BITS)]
-        same = self.key_words[0][found] == word
+        found = np.take(self.slots, _hash([word], None, _SLOTS_BITS).view(np.int64))
+        same = np.take(self.key_words[0], found) == word
         return found if same.all() else np.where(same, found, -1)
 
 
@@ -206,9 +215,26 @@ def _words(wide: np.ndarray, starts: np.ndarray, length: np.ndarray | int, count
         if isinstance(length, int):
             mask = _MASKS[min(max(length - 8 * k, 0), 8)]
         else:
-            mask = _WORD_MASKS[k][length]
-        out.append(wide[starts + 8 * k] & mask)
+            mask = np.take(_WORD_MASKS[k], length)
+        out.append(wide[8 * k :][starts] & mask)  # (a view: no added index array)
     return out
+
+
+def _count_odd(raw: np.ndarray, scratch: np.ndarray) -> int:
+    """How many bytes of ``raw`` are control bytes, ``<`` or non-ASCII, in one pass.
+
+    ``byte ^ 28`` read as int8 is below 33 exactly for those: the xor permutes
+    0..31 among themselves, maps ``<`` (60) to 32 and keeps the high bit of the
+    non-ASCII bytes (negative). ``scratch`` (bytes, as many) is overwritten.
+
+    Examples
+    --------
+    >>> raw = np.frombuffer(b'<row A="x\\xc3\\xa9" />\\r\\n', dtype=np.uint8)
+    >>> _count_odd(raw, np.empty_like(raw))  # "<", two non-ASCII bytes, CR, LF
+    5
+    """
+    np.bitwise_xor(raw, 28, out=scratch)
+    return int(np.count_nonzero(np.less(scratch.view(np.int8), 33, out=scratch.view(bool))))
 
 
 def _parse_head(data: bytes) -> tuple[int, bytes] | None:
@@ -301,9 +327,10 @@ class _Block:
     row_of: np.ndarray  # attribute -> row in the block
     opens: np.ndarray  # attribute -> position of its opening quote
     closes: np.ndarray
-    order: np.ndarray  # attributes sorted by name number (stable)
-    bounds: np.ndarray  # name number -> its run in ``order``
     tabs: int
+    searched: bool = False  # ``_which`` searched once (a second time sorts)
+    order: np.ndarray | None = None  # attributes sorted by name number (stable)
+    bounds: np.ndarray | None = None  # name number -> its run in ``order``
     entity: np.ndarray | None = None  # "&" -> spelling number
     amp_owner: np.ndarray | None = None  # "&" -> attribute
     entities: np.ndarray | None = None  # attribute -> holds an entity
@@ -348,12 +375,23 @@ class RowScanner:
         # per-byte scratch, reused by every block: fresh 2 MiB temporaries cost
         # page faults each time (about as much as the comparison itself)
         self._bytes = np.empty(0, dtype=np.uint8)
-        self._flags = np.empty(0, dtype=bool)
+        self._numbers = np.arange(0, dtype=np.int64)
+        # the likely spelling of an entity from its first two bytes, and per spelling
+        # the bytes it covers with its ";" (mask, key) and its body's length; the
+        # last element (index -1, no guess) matches no word
+        self._guess = np.full(1 << 16, -1, dtype=np.int16)
+        self._spelling_mask = np.zeros(_ENTITY_SLOTS + 1, dtype=np.uint64)
+        self._spelling_key = np.ones(_ENTITY_SLOTS + 1, dtype=np.uint64)
+        self._spelling_body = np.zeros(_ENTITY_SLOTS + 1, dtype=np.int64)
         for body in (*_NAMED, b"#xA", b"#xD", b"#x9"):
             self._entity(body)
         for name in (*self.fields, *self.lengths, *self.keep_if, *self.texts):
             if self.names.add(name.encode()) < 0:  # pragma: no cover - hash collision
                 raise ValueError(f"attribute names must hash apart (got {name!r})")
+        # name number -> place among the fields, -1 for the other names (up to 64)
+        self._field_of = np.full(max(64, len(self.names.keys)), -1, dtype=np.int64)
+        for position, name in enumerate(self.fields):
+            self._field_of[self.names.find(name.encode())] = position
 
     def _stop(self, reason: str) -> None:
         """Give up on this input; ``reason`` is kept in ``stopped`` (benchmarks, tests)."""
@@ -366,14 +404,81 @@ class RowScanner:
         number = self.entities.add(body)
         if number == len(self.entity_text):
             self.entity_text.append(text)
+            if len(body) < 8:  # the word read after "&" holds the body and its ";"
+                spelled = body + b";"
+                self._spelling_mask[number] = _MASKS[len(spelled)]
+                self._spelling_key[number] = _Table.split(spelled, 1)[0]
+                self._spelling_body[number] = len(body)
+                first = int.from_bytes(body[:2], "little")
+                if self._guess[first] < 0:
+                    self._guess[first] = number
         return number
 
+    def _guess_spellings(self, word: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Spelling numbers and body lengths of entities from ``word`` (the 8 bytes after "&").
+
+        Most entities are one of the few spellings seen before: each is guessed
+        from its first two bytes and kept when the word starts with exactly that
+        spelling and its ``;``. Returns the guesses and the places of those
+        that missed, which :meth:`_spell` (the reference) reads byte by byte.
+        """
+        # np.take: fancy indexing by these arrays costs several times more
+        entity = np.take(self._guess, word.astype(np.uint16)).astype(np.int64)
+        body = np.take(self._spelling_body, entity)
+        covered = word & np.take(self._spelling_mask, entity)
+        missed = np.flatnonzero(covered != np.take(self._spelling_key, entity))
+        return entity, body, missed
+
+    def _spell(
+        self, view: memoryview, amps: np.ndarray, word: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray] | None:
+        """Spelling numbers and body lengths of entities, read byte by byte from ``word``.
+
+        ``word`` holds the 8 bytes after each "&" (at ``amps``).
+
+        None (and ``stopped`` set) when one has no ``;`` within the 8 bytes, an
+        empty body, or a body that is not an entity XML defines.
+        """
+        semi = word ^ _SEMIS
+        flags = (semi - _ONES) & ~semi & _HIGHS  # 0x80 in each byte that is ";"
+        if not flags.all():
+            return self._stop("entity without ;")
+        # the bytes before the first ";" (the body) are those below its flag bit
+        below = ((flags & (~flags + np.uint64(1))) >> np.uint64(7)) - np.uint64(1)
+        body = (np.bitwise_count(below) >> 3).astype(np.int64)
+        if not body.all():
+            return self._stop("empty entity")
+        # no byte of a block is NUL (control bytes are checked before) and a body
+        # reaching past the block would hold its final line end: so the word is
+        # the body, and the table's one-word lookup is exact
+        key = word & below
+        entity = self.entities.lookup_word(key)
+        unknown = np.flatnonzero(entity < 0)
+        while len(unknown):
+            at = int(amps[unknown[0]])
+            if self._entity(bytes(view[at + 1 : at + 1 + int(body[unknown[0]])])) < 0:
+                return self._stop("unknown entity")
+            entity[unknown] = self.entities.lookup_word(key[unknown])
+            unknown = unknown[entity[unknown] < 0]
+        return entity, body
+
     def _scratch(self, size: int) -> tuple[np.ndarray, np.ndarray]:
-        """A byte array and a flag array of ``size`` elements, reused across blocks."""
-        if len(self._flags) < size:
+        """A byte array of ``size`` elements reused across blocks, and the same memory as flags.
+
+        Each pass writes its flags over the bytes it compares (element by
+        element, so in place is safe): one array instead of two keeps the
+        passes' memory within the caches.
+        """
+        if len(self._bytes) < size:
             self._bytes = np.empty(size + (size >> 3), dtype=np.uint8)
-            self._flags = np.empty(size + (size >> 3), dtype=bool)
-        return self._bytes[:size], self._flags[:size]
+        scratch = self._bytes[:size]
+        return scratch, scratch.view(bool)
+
+    def _counting(self, size: int) -> np.ndarray:
+        """``np.arange(size)``, sliced from one kept across blocks."""
+        if len(self._numbers) < size:
+            self._numbers = np.arange(size + (size >> 3), dtype=np.int64)
+        return self._numbers[:size]
 
     def _name(self, name: bytes) -> int:
         if _NAME.match(name) is None or len(self.names.keys) >= 64:
@@ -402,14 +507,14 @@ class RowScanner:
             return self._stop("no final line end")
         # quotes and ampersands in one pass: (byte | 4) == 38 only for '"' and '&'
         scratch, flags = self._scratch(size)
-        np.equal(np.bitwise_or(raw, 4, out=scratch), 38, out=flags)
+        np.equal(np.bitwise_or(raw, 4, out=scratch), 38, out=flags)  # flags: over scratch
         marks = np.flatnonzero(flags)
-        is_quote = raw[marks] == 34
+        is_quote = np.take(raw, marks) == 34
         quotes = marks[is_quote]
         if not len(quotes) or len(quotes) % 2:
             return self._stop("quotes do not pair")
         opens, closes = quotes[0::2], quotes[1::2]
-        after, after2 = byte[closes + 1], byte[closes + 2]
+        after, after2 = np.take(byte[1:], closes), np.take(byte[2:], closes)
         ends_row = (after == 47) | ((after == 32) & (after2 == 47))
         if not ends_row[-1]:
             return self._stop("last row does not end")
@@ -426,29 +531,32 @@ class RowScanner:
             & ((after == 32) | ends_row).all()
         ):
             return self._stop("row end or attribute gap")
-        # every control byte is a row's line end, or a tab inside a value; one count
-        # (as int8) covers control and non-ASCII bytes, the common case being neither
+        # every control byte is a row's line end, or a tab inside a value, and the
+        # only "<" are the rows' own. The common case (ASCII, neither) is one count
         line_ends = rows + int(has_cr.sum())
-        low = int(np.count_nonzero(np.less(raw.view(np.int8), 32, out=flags)))
-        ascii_only, tabs = low == line_ends, 0
-        if not ascii_only:
-            controls = int(np.count_nonzero(np.less(raw, 32, out=flags)))
-            ascii_only = controls == low
-            if controls != line_ends:
-                tabs = buffer.count(b"\t", begin, end)
-                if controls != line_ends + tabs:
-                    return self._stop("control byte in a value")
-        if not ascii_only:
-            data = bytes(view[:size])
-            try:
-                data.decode("utf-8")
-            except UnicodeDecodeError:
-                return self._stop("invalid UTF-8")
-            if b"\xef\xbf\xbe" in data or b"\xef\xbf\xbf" in data:  # U+FFFE, U+FFFF
-                return self._stop("U+FFFE or U+FFFF")
-            del data
-        if int(np.count_nonzero(np.equal(raw, 60, out=flags))) != rows:
-            return self._stop("< in a value")
+        odd = _count_odd(raw, scratch)
+        ascii_only, tabs = True, 0
+        if odd != line_ends + rows:  # count each kind on its own (below 32 or above 127)
+            low = int(np.count_nonzero(np.less(raw.view(np.int8), 32, out=flags)))
+            ascii_only = low == line_ends
+            if not ascii_only:
+                controls = int(np.count_nonzero(np.less(raw, 32, out=flags)))
+                ascii_only = controls == low
+                if controls != line_ends:
+                    tabs = buffer.count(b"\t", begin, end)
+                    if controls != line_ends + tabs:
+                        return self._stop("control byte in a value")
+            if not ascii_only:
+                data = bytes(view[:size])
+                try:
+                    data.decode("utf-8")
+                except UnicodeDecodeError:
+                    return self._stop("invalid UTF-8")
+                if b"\xef\xbf\xbe" in data or b"\xef\xbf\xbf" in data:  # U+FFFE, U+FFFF
+                    return self._stop("U+FFFE or U+FFFF")
+                del data
+            if odd - low != rows:  # the "<" among the odd bytes
+                return self._stop("< in a value")
 
         # the start of each row: indentation (as on the first line), then "<row "
         indent = buffer.find(b"<", begin, end) - begin
@@ -468,13 +576,14 @@ class RowScanner:
         first = np.empty(len(opens), dtype=bool)
         first[0] = True
         first[1:] = ends_row[:-1]
-        row_of = np.cumsum(first) - 1
+        row_of = np.cumsum(first)
+        row_of -= 1
         row_firsts = np.flatnonzero(first)  # rows of them: the last attribute ends a row
         name_starts = np.empty(len(opens), dtype=np.int64)
         name_starts[1:] = closes[:-1] + 2  # after the previous value's quote and a space
         name_starts[row_firsts] = line_starts + len(prefix)
         name_lengths = opens - 1 - name_starts
-        if not ((byte[opens - 1] == 61).all() and (name_lengths >= 1).all()):
+        if not ((np.take(byte, opens - 1) == 61).all() and (name_lengths >= 1).all()):
             return self._stop("name followed by =")
         if (name_lengths > _MAX_NAME).any():
             return self._stop("name too long")
@@ -500,47 +609,33 @@ class RowScanner:
         # entities: each "&" starts a known spelling ending with ";" within 8 bytes
         attributes = len(opens)
         amp_at = np.flatnonzero(~is_quote)  # "&" among the marks
-        amps = marks[amp_at]
+        amps = np.take(marks, amp_at)
         entity = np.zeros(0, dtype=np.int64)
         amp_owner = np.zeros(0, dtype=np.int64)
         saved = np.zeros(attributes, dtype=np.int64)
         entities = np.zeros(attributes, dtype=bool)
         if len(amps):
-            word = wide[amps + 1]
-            semi = word ^ _SEMIS
-            flags = (semi - _ONES) & ~semi & _HIGHS  # 0x80 in each byte that is ";"
-            if not flags.all():
-                return self._stop("entity without ;")
-            # the bytes before the first ";" (the body) are those below its flag bit
-            below = ((flags & (~flags + np.uint64(1))) >> np.uint64(7)) - np.uint64(1)
-            body = (np.bitwise_count(below) >> 3).astype(np.int64)
-            if not body.all():
-                return self._stop("empty entity")
-            # no byte of a block is NUL (control bytes are checked above) and a body
-            # reaching past the block would hold its final line end: so the word is
-            # the body, and the table's one-word lookup is exact
-            key = word & below
-            entity = self.entities.lookup_word(key)
-            unknown = np.flatnonzero(entity < 0)
-            while len(unknown):
-                at = int(amps[unknown[0]])
-                if self._entity(bytes(view[at + 1 : at + 1 + int(body[unknown[0]])])) < 0:
-                    return self._stop("unknown entity")
-                entity[unknown] = self.entities.lookup_word(key[unknown])
-                unknown = unknown[entity[unknown] < 0]
+            word = wide[1:][amps]  # the 8 bytes after each "&"
+            entity, body, missed = self._guess_spellings(word)
+            if len(missed):
+                spelled = self._spell(view, amps[missed], word[missed])
+                if spelled is None:
+                    return None
+                entity[missed], body[missed] = spelled
             # every "&" is inside a value (the bytes outside are checked above), so
             # the quotes before it (its place among the marks minus the "&" before
             # it) are 2 * attribute + 1
-            amp_owner = (amp_at - np.arange(len(amp_at))) >> 1
+            amp_owner = np.subtract(amp_at, self._counting(len(amp_at)))
+            amp_owner >>= 1
             entities[amp_owner] = True
-            np.add.at(saved, amp_owner, body + 1)
+            body += 1  # the "&" too
+            np.add.at(saved, amp_owner, body)
         if not ascii_only:
-            continuation = np.flatnonzero((raw & 0xC0) == 0x80)
+            np.bitwise_and(raw, 0xC0, out=scratch)
+            continuation = np.flatnonzero(np.equal(scratch, 0x80, out=flags))
             saved = saved + np.bincount(np.searchsorted(closes, continuation), minlength=attributes)
 
-        order = np.argsort(number.astype(np.int8), kind="stable")
-        bounds = np.searchsorted(number[order], np.arange(len(self.names.keys) + 1))
-        block = _Block(view, rows, number, row_of, opens, closes, order, bounds, tabs)
+        block = _Block(view, rows, number, row_of, opens, closes, tabs)
         block.entity, block.amp_owner, block.entities, block.saved = (
             entity,
             amp_owner,
@@ -562,24 +657,26 @@ class RowScanner:
         rows, count = block.rows, len(self.fields)
         if not count:
             return {}
-        index = np.zeros(rows * count, dtype=np.int64)
-        valid = np.zeros(rows * count, dtype=bool)
-        for number, name in enumerate(self.fields):
-            which = self._which(block, name)
-            at = number * rows + block.row_of[which]
-            index[at] = 2 * which + 2
-            valid[at] = True
-        values = self._take(block, index, valid)
-        return {
-            name: self._decode(block, self._which(block, name), values.slice(number * rows, rows))
-            for number, name in enumerate(self.fields)
+        # one pass over the attributes: field of each, its place in the taken values
+        field = np.take(self._field_of, block.number)
+        chosen = np.flatnonzero(field >= 0)
+        index = np.zeros(rows * count, dtype=np.int64)  # 0: the empty piece (absent)
+        index[np.take(field, chosen) * rows + np.take(block.row_of, chosen)] = 2 * chosen + 2
+        values = self._take(block, index, index > 0)
+        pieces = {
+            name: values.slice(number * rows, rows) for number, name in enumerate(self.fields)
         }
+        if block.tabs or np.take(block.entities, chosen).any():
+            for name, piece in pieces.items():
+                pieces[name] = self._decode(block, self._which(block, name), piece)
+        return pieces
 
     @staticmethod
     def _take(block: _Block, index: np.ndarray, valid: np.ndarray) -> pa.Array:
         """Values ``index`` of ``pieces``: 0 empty, then gap, value 0, gap, value 1, ..."""
         attributes = len(block.opens)
-        offsets = np.zeros(2 * attributes + 2, dtype=np.int64)
+        offsets = np.empty(2 * attributes + 2, dtype=np.int64)
+        offsets[:2] = 0
         offsets[2::2] = block.opens + 1
         offsets[3::2] = block.closes
         pieces = pa.Array.from_buffers(
@@ -598,6 +695,14 @@ class RowScanner:
 
     def _which(self, block: _Block, name: str) -> np.ndarray:
         """The attributes (in file order) named ``name``."""
+        if block.order is None and not block.searched:  # one search costs less than a sort
+            block.searched = True
+            return np.flatnonzero(block.number == self.names.find(name.encode()))
+        if block.order is None:  # sorted once per block, when needed twice
+            block.order = np.argsort(block.number.astype(np.int8), kind="stable")
+            block.bounds = np.searchsorted(
+                block.number[block.order], np.arange(len(self.names.keys) + 1)
+            )
         number = self.names.find(name.encode())
         return block.order[block.bounds[number] : block.bounds[number + 1]]
 
@@ -648,7 +753,8 @@ class RowScanner:
         if not lead:
             return self._strings(block, which)
         candidate = np.zeros(len(block.opens), dtype=bool)
-        hits = np.flatnonzero(raw == lead[0])
+        _bytes, flags = self._scratch(len(raw))  # free again once the block is checked
+        hits = np.flatnonzero(np.equal(raw, lead[0], out=flags))
         owner = np.searchsorted(block.closes, hits)
         inside = owner < len(block.opens)
         inside[inside] = block.opens[owner[inside]] < hits[inside]
@@ -681,7 +787,10 @@ def join_columns(parts: Sequence[Mapping[str, object]]) -> dict[str, object]:
         if isinstance(pieces[0], np.ndarray):
             columns[name] = np.concatenate(pieces)
         elif isinstance(pieces[0], pa.Array):
-            joined = pa.concat_arrays([piece.cast(pa.large_string()) for piece in pieces])
+            large = pa.large_string()
+            joined = pa.concat_arrays(
+                [piece if piece.type == large else piece.cast(large) for piece in pieces]
+            )
             columns[name] = pd.array(joined, dtype=STRING)
         else:
             columns[name] = pd.concat([pd.Series(piece) for piece in pieces]).array
