@@ -4,8 +4,9 @@
 memory the scan freed back (as ``read_stackexchange`` does), parses posts and
 comments (and the ``@name`` resolution inside) from the scanned columns
 handed over (each file's freed once parsed, as the reader does), then
-assembles the Community, printing after each step the process's RSS, its
-peak (``ru_maxrss``) and the bytes Arrow holds (the rest of the RSS is the
+assembles the Community and computes its id codes (as the analysis does
+first), printing after each step the process's RSS, its peak
+(``ru_maxrss``) and the bytes Arrow holds (the rest of the RSS is the
 interpreter, numpy and pandas objects, and memory the allocators keep).
 """
 
@@ -21,6 +22,7 @@ import pyarrow as pa
 
 import influence.sources.stackexchange as se
 from influence.community import ReadStats
+from influence.graph import community_codes
 from influence.sources._common import assemble
 
 PROCESS = psutil.Process()
@@ -66,6 +68,12 @@ def main() -> None:
         handed.pop(), links=links, users=users, stats=stats, platform="stackexchange", name="x"
     )
     mark(f"assemble ({len(community.messages):,} messages)")
+    codes = community_codes(community)
+    for name in ("author", "source", "target", "parent", "carrier", "thread_root"):
+        getattr(codes, name)
+    mark("id codes (the analysis's first step)")
+    se._give_back_memory()
+    mark("freed memory given back (what the analysis starts from)")
 
 
 if __name__ == "__main__":

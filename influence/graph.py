@@ -14,6 +14,7 @@ import weakref
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from functools import cached_property
+from typing import ClassVar
 
 import networkx as nx
 import numpy as np
@@ -137,8 +138,17 @@ class CommunityCodes:
     ``carrier`` (per interaction, the position of the message carrying it),
     ``thread_root`` (per message, the position of its thread's opening
     message). -1 stands for missing or unknown. Get one with
-    :func:`community_codes`; each array is computed on first use.
+    :func:`community_codes`; each array is computed on first use. The ids
+    prepared for the lookups (:class:`~influence._lookup.IdLookup`: text and
+    (prefix, number) split of every id) are dropped once every array they
+    serve exists.
     """
+
+    #: The code arrays each prepared lookup serves.
+    _SERVES: ClassVar[Mapping[str, tuple[str, ...]]] = {
+        "_user_lookup": ("author", "source", "target"),
+        "_message_lookup": ("parent", "carrier", "thread_root"),
+    }
 
     def __init__(self, community: Community) -> None:
         self._community = weakref.ref(community)
@@ -175,35 +185,36 @@ class CommunityCodes:
     def _message_lookup(self) -> IdLookup:
         return IdLookup(self.message_ids)
 
-    def _users(self, table: str, column: str) -> np.ndarray:
-        return self._user_lookup.positions(getattr(self._get(), table)[column])
-
-    def _messages(self, table: str, column: str) -> np.ndarray:
-        return self._message_lookup.positions(getattr(self._get(), table)[column])
+    def _codes(self, lookup: str, code: str, table: str, column: str) -> np.ndarray:
+        """Positions of ``table[column]`` by the prepared ``lookup``, for the array ``code``."""
+        found = getattr(self, lookup).positions(getattr(self._get(), table)[column])
+        if all(other == code or other in self.__dict__ for other in self._SERVES[lookup]):
+            del self.__dict__[lookup]  # it served its last array: free the prepared ids
+        return found
 
     @cached_property
     def author(self) -> np.ndarray:
-        return self._users("messages", "author_id")
+        return self._codes("_user_lookup", "author", "messages", "author_id")
 
     @cached_property
     def source(self) -> np.ndarray:
-        return self._users("interactions", "source")
+        return self._codes("_user_lookup", "source", "interactions", "source")
 
     @cached_property
     def target(self) -> np.ndarray:
-        return self._users("interactions", "target")
+        return self._codes("_user_lookup", "target", "interactions", "target")
 
     @cached_property
     def parent(self) -> np.ndarray:
-        return self._messages("messages", "parent_id")
+        return self._codes("_message_lookup", "parent", "messages", "parent_id")
 
     @cached_property
     def carrier(self) -> np.ndarray:
-        return self._messages("interactions", "message_id")
+        return self._codes("_message_lookup", "carrier", "interactions", "message_id")
 
     @cached_property
     def thread_root(self) -> np.ndarray:
-        return self._messages("messages", "thread_id")
+        return self._codes("_message_lookup", "thread_root", "messages", "thread_id")
 
 
 _CODES: dict[int, CommunityCodes] = {}

@@ -533,12 +533,61 @@ def sort_rows(frame: pd.DataFrame, columns: Sequence[str]) -> pd.DataFrame:
     >>> sort_rows(table, ["a", "b"])["b"].tolist()
     [3, 1, 2, 1]
     """
+    order = _sort_order(frame, columns)
+    if order is None:  # mixed objects: pandas sorts them
+        return frame.sort_values(list(columns), kind="stable").reset_index(drop=True)
+    return frame.take(order).reset_index(drop=True)
+
+
+def _sort_order(frame: pd.DataFrame, columns: Sequence[str]) -> np.ndarray | None:
+    """The row order of :func:`sort_rows`, or None when Arrow cannot sort the keys."""
     try:
         keys = pa.table({str(n): _sort_key(frame[name]) for n, name in enumerate(columns)})
-    except (pa.ArrowInvalid, pa.ArrowTypeError, TypeError):  # mixed objects: pandas sorts them
-        return frame.sort_values(list(columns), kind="stable").reset_index(drop=True)
+    except (pa.ArrowInvalid, pa.ArrowTypeError, TypeError):
+        return None
     order = pc.sort_indices(keys, sort_keys=[(str(n), "ascending") for n in range(len(columns))])
-    return frame.take(order.to_numpy()).reset_index(drop=True)
+    return order.to_numpy()
+
+
+def _sort_rows_freeing(frame: pd.DataFrame, columns: Sequence[str]) -> pd.DataFrame:
+    """:func:`sort_rows` of a frame that the caller hands over: it is emptied.
+
+    The sorted frame is built one column at a time, each unsorted column
+    dropped from ``frame`` once taken, so that the table is not held twice
+    (when nothing else holds ``frame``'s columns).
+
+    Examples
+    --------
+    >>> table = pd.DataFrame({"a": [2, 1, 2], "b": ["x", "y", "z"]})
+    >>> out = _sort_rows_freeing(table, ["a"])
+    >>> out["b"].tolist(), list(table.columns)
+    (['y', 'x', 'z'], [])
+    """
+    order = _sort_order(frame, columns)
+    if order is None or not frame.columns.is_unique or not len(frame.columns):
+        return sort_rows(frame, columns)
+    return _take_freeing(frame, order)
+
+
+def _take_freeing(frame: pd.DataFrame, rows: np.ndarray) -> pd.DataFrame:
+    """``frame.take(rows).reset_index(drop=True)``, emptying ``frame`` column by column.
+
+    ``frame``'s columns must be unique and at least one.
+
+    Examples
+    --------
+    >>> table = pd.DataFrame({"a": [5, 6, 7], "b": ["x", "y", "z"]})
+    >>> _take_freeing(table, np.array([2, 0])).to_dict("list"), table.shape
+    ({'a': [7, 5], 'b': ['z', 'x']}, (3, 0))
+    """
+    labels, attrs = frame.columns, dict(frame.attrs)
+    taken = {}
+    for name in list(labels):
+        taken[name] = frame.pop(name).take(rows).reset_index(drop=True)
+    # copy=False: the taken columns are the new frame's (a dict is copied by default)
+    out = pd.DataFrame(taken, copy=False)
+    out.columns, out.attrs = labels, attrs
+    return out
 
 
 def _item(values, position: int):
@@ -700,11 +749,13 @@ def build_interactions(
                 "self_interaction": int(self_loop.sum()),
             },
         )
-    out = candidates.loc[keep, list(INTERACTION_COLUMNS)]
-    del candidates  # before sorting: the two copies need not be in memory at once
+    # the kept rows, taken one column at a time so that the table is not held twice
+    candidates = candidates[list(INTERACTION_COLUMNS)]
+    out = _take_freeing(candidates, np.flatnonzero(keep))
+    del candidates
     out["created_at"] = pd.to_datetime(out["created_at"], utc=True).astype(UTC)
     out["kind"] = out["kind"].astype("category")
-    return sort_rows(out, ["created_at", "kind", "source", "target", "message_id"])
+    return _sort_rows_freeing(out, ["created_at", "kind", "source", "target", "message_id"])
 
 
 def assemble(
@@ -728,18 +779,17 @@ def assemble(
     messages = messages.reindex(
         columns=list(MESSAGE_COLUMNS) + [c for c in messages.columns if c not in MESSAGE_COLUMNS]
     )
-    messages = sort_rows(messages, ["created_at", "message_id"])
+    # messages is this function's own frame (reindex made it): freed as it is sorted
+    messages = _sort_rows_freeing(messages, ["created_at", "message_id"])
     users = empty_users() if users is None else users
     known = pd.Index(users["user_id"].astype(STRING)) if users_authoritative else None
     interactions = build_interactions(messages, links, known_users=known, stats=stats)
-    seen = pa.concat_arrays(
-        [
-            arrow_strings(column).drop_null()
-            for column in (messages["author_id"], interactions["source"], interactions["target"])
-        ]
-    )
-    # the users not in ``users``, each once, by code point (as Index.difference sorts)
-    distinct = pc.unique(seen)
+    # the users not in ``users``, each once, by code point (as Index.difference sorts);
+    # each column's distinct ids first, so that the columns are not copied end to end
+    active = (messages["author_id"], interactions["source"], interactions["target"])
+    parts = [pc.unique(arrow_strings(column)).drop_null() for column in active]
+    distinct = pc.unique(pa.concat_arrays(parts))
+    del parts
     unknown = distinct.filter(id_positions(distinct, users["user_id"].astype(STRING)) < 0)
     extra = unknown.take(pc.sort_indices(unknown))
     if len(extra):

@@ -229,6 +229,21 @@ def test_codes_of_stack_exchange_ids_equal_get_indexer(community):
     test_codes_equal_get_indexer(_stack_exchange_shaped(community))
 
 
+@pytest.mark.parametrize("shift", [0, 2, 4])
+def test_prepared_ids_dropped_once_their_codes_exist(community, shift):
+    names = ["author", "parent", "source", "carrier", "target", "thread_root"]
+    names = names[shift:] + names[:shift]
+    for data in (community, _stack_exchange_shaped(community)):
+        codes = community_codes(data)
+        for n, name in enumerate(names):
+            getattr(codes, name)
+            for lookup, served in codes._SERVES.items():
+                made = set(served) & set(names[: n + 1])  # kept from first use to last
+                assert (lookup in codes.__dict__) == (0 < len(made) < len(served))
+        # the arrays made before and after each drop are those of get_indexer
+        test_codes_equal_get_indexer(data)
+
+
 def test_user_ids_equal_drop_duplicates_sort_values(community):
     # the plain algorithm Community.user_ids replaced (pandas hashing and sorting)
     for data in (community, _stack_exchange_shaped(community)):

@@ -467,3 +467,59 @@ def test_best_participants_equal_merge_sort_first(seed):
     assert token_at.tolist() == plain_token.tolist()
     assert person_at.tolist() == plain_person.tolist()
     assert 0 < len(token_at) < size
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_sort_rows_freeing_equals_pandas_stable_sort(seed):
+    # the plain algorithm: pandas' stable sort; the frame handed over is emptied
+    from influence.sources._common import _sort_rows_freeing
+
+    rng = np.random.default_rng(seed)
+    n = 500
+    stamps = pd.Series(pd.to_datetime(rng.integers(0, 20, n) * 60, unit="s", utc=True))
+    stamps[rng.random(n) < 0.1] = pd.NaT
+    frame = pd.DataFrame(
+        {
+            "at": stamps,
+            "id": pd.array(rng.choice(["a", "b", "ab", "é", "Z", None], n), dtype="string"),
+            "kind": pd.Categorical(rng.choice(["reply", "mention", "accept"], n)),
+            "rank": rng.choice([1.5, -2.0, np.nan], n),
+            "count": rng.integers(0, 3, n),
+            "flag": rng.random(n) < 0.5,
+            "row": np.arange(n),
+        }
+    )
+    frame.attrs["source"] = "test"
+    for keys in (["at", "id"], ["kind", "rank", "id"], ["count", "flag"]):
+        plain = frame.sort_values(keys, kind="stable").reset_index(drop=True)
+        handed = frame.copy()
+        out = _sort_rows_freeing(handed, keys)
+        pd.testing.assert_frame_equal(out, plain, check_exact=True)
+        assert out.attrs == {"source": "test"}
+        assert handed.columns.tolist() == []
+        assert frame["row"].tolist() == list(range(n))  # a copy handed over: the original stays
+    mixed = pd.DataFrame({"v": pd.array([2, "a", 1], dtype=object), "w": [0, 1, 2]})
+    with pytest.raises(TypeError):  # objects Arrow cannot sort go to pandas, which refuses too
+        _sort_rows_freeing(mixed, ["v"])
+
+
+def test_assemble_leaves_the_callers_messages_intact():
+    # assemble sorts (and empties) its own reindexed frame, never the one it was given
+    from influence.sources._common import MESSAGE_COLUMNS, assemble
+
+    for columns in (list(MESSAGE_COLUMNS), ["message_id", "author_id", "created_at"]):
+        messages = pd.DataFrame(
+            {
+                "message_id": ["q", "a", "c"],
+                "author_id": ["bob", "ann", None],
+                "thread_id": "q",
+                "parent_id": [None, "q", "a"],
+                "kind": ["question", "answer", "comment"],
+                "created_at": pd.to_datetime(["2024-01-03", "2024-01-01", "2024-01-02"], utc=True),
+                "text_length": 1,
+            }
+        ).reindex(columns=columns)
+        before = messages.copy()
+        community = assemble(messages, stats=ReadStats(), platform="t", name="t")
+        pd.testing.assert_frame_equal(messages, before)
+        assert community.messages["message_id"].tolist() == ["a", "c", "q"]
