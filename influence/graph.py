@@ -14,15 +14,17 @@ import weakref
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from functools import cached_property
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
-import networkx as nx
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
 from influence._lookup import IdLookup, positions
 from influence.community import Community
+
+if TYPE_CHECKING:  # networkx is imported when a graph is asked for
+    import networkx as nx
 
 __all__ = [
     "COMMUNICATION_KINDS",
@@ -484,6 +486,8 @@ def to_networkx(adjacency: Adjacency) -> nx.DiGraph:
     >>> sorted(graph.nodes), sorted(graph.edges(data="weight"))
     (['ann', 'bob', 'zoe'], [('ann', 'bob', 2.0), ('bob', 'ann', 1.0)])
     """
+    import networkx as nx
+
     graph = nx.DiGraph()
     users = [str(user) for user in adjacency.users]
     graph.add_nodes_from(users)

@@ -15,15 +15,17 @@ import json
 import math
 from collections.abc import Iterable, Mapping
 from pathlib import Path
-from typing import IO, Literal
+from typing import IO, TYPE_CHECKING, Literal
 
-import networkx as nx
 import numpy as np
 import pandas as pd
 
 from influence.analysis import Analysis
 from influence.community import Community
 from influence.errors import InfluenceError
+
+if TYPE_CHECKING:  # networkx is imported when a graph is asked for
+    import networkx as nx
 
 __all__ = [
     "GRAPH_FORMATS",
@@ -424,6 +426,8 @@ def to_export_graph(analysis: Analysis) -> nx.DiGraph:
     )
     active = users.index[users["segment"].astype(str) != "inactive"].astype(str)
     nodes = users.loc[users.index.astype(str).isin(involved.union(active))]
+    import networkx as nx
+
     graph = nx.DiGraph()
     columns = [c for c in _NODE_ATTRIBUTES if c in nodes]
     frame = nodes[columns].copy()
@@ -486,10 +490,11 @@ def write_graph(
     try:
         if format == "parquet":
             write_parquet(graph_edges(analysis.community), path)
-        elif format == "gexf":
-            nx.write_gexf(to_export_graph(analysis), path)
         else:
-            nx.write_graphml(to_export_graph(analysis), path)
+            import networkx as nx
+
+            write = nx.write_gexf if format == "gexf" else nx.write_graphml
+            write(to_export_graph(analysis), path)
     except OSError as err:
         raise InfluenceError(
             f"graph file must be writable (got {err.strerror or err} for {path})"
