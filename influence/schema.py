@@ -251,15 +251,7 @@ def validate_messages(messages: pd.DataFrame) -> pd.DataFrame:
     influence.errors.SchemaError: messages must have the columns [...] (missing ['kind']; ...)
     """
     out = _coerce(messages, MESSAGE_COLUMNS, "messages")
-    if _all_distinct(out["message_id"]):
-        return out
-    duplicated = out["message_id"].duplicated()
-    if duplicated.any():
-        first = out.loc[duplicated, "message_id"].iloc[0]
-        raise SchemaError(
-            f"messages.message_id must be unique (got {int(duplicated.sum())} repeated ids, "
-            f"first {first!r})"
-        )
+    _require_unique(out, "message_id", "messages")
     return out
 
 
@@ -291,15 +283,25 @@ def validate_users(users: pd.DataFrame) -> pd.DataFrame:
     for name, dtype in PROFILE_COLUMNS.items():
         if name in out.columns and out[name].dtype != dtype:
             out[name] = out[name].astype(dtype)
-    duplicated = np.zeros(len(out), dtype=bool)
-    if not _all_distinct(out["user_id"]):
-        duplicated = out["user_id"].duplicated()
-    if duplicated.any():
-        raise SchemaError(
-            f"users.user_id must be unique (got {int(duplicated.sum())} repeated ids, first "
-            f"{out.loc[duplicated, 'user_id'].iloc[0]!r})"
-        )
+    _require_unique(out, "user_id", "users")
     return out
+
+
+def _require_unique(frame: pd.DataFrame, column: str, table: str) -> None:
+    """Raise SchemaError naming the count and the first repeat when ``frame[column]`` repeats.
+
+    :func:`_all_distinct` settles the usual case (no repeat) without
+    ``Series.duplicated``, which then only runs to name the repeats.
+    """
+    if _all_distinct(frame[column]):
+        return
+    duplicated = frame[column].duplicated()
+    if duplicated.any():
+        first = frame.loc[duplicated, column].iloc[0]
+        raise SchemaError(
+            f"{table}.{column} must be unique (got {int(duplicated.sum())} repeated ids, "
+            f"first {first!r})"
+        )
 
 
 def is_missing(values: pd.Series) -> np.ndarray:
