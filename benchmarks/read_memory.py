@@ -21,6 +21,7 @@ import psutil
 import pyarrow as pa
 
 import influence.sources.stackexchange as se
+from influence._memory import give_back_memory
 from influence.community import ReadStats
 from influence.graph import community_codes
 from influence.sources._common import assemble
@@ -51,7 +52,7 @@ def main() -> None:
     mark("imports")
     tables = {t: se._scan_file(files[t], t) for t in se.FIELDS if t in files}
     mark("scanned")
-    se._give_back_memory()
+    give_back_memory()
     mark("freed memory given back")
     se.parse_posts = traced(se.parse_posts, "parse_posts")
     se._mention_links = traced(se._mention_links, "mention resolution")
@@ -61,7 +62,7 @@ def main() -> None:
     del tables
     gc.collect()
     mark("parse done (scanned columns freed)")
-    se._give_back_memory()
+    give_back_memory()
     handed = [messages]
     del messages
     community = assemble(
@@ -72,7 +73,7 @@ def main() -> None:
     for name in ("author", "source", "target", "parent", "carrier", "thread_root"):
         getattr(codes, name)
     mark("id codes (the analysis's first step)")
-    se._give_back_memory()
+    give_back_memory()
     mark("freed memory given back (what the analysis starts from)")
 
 

@@ -97,6 +97,7 @@ def measure(command: list[str], max_bytes: int | None = None) -> dict:
 def phases(folder: Path, out: Path, sentiment: bool = True) -> dict:
     """Run the library phase by phase in this process; seconds per phase and peak RSS."""
     import influence.sources.stackexchange as se
+    from influence._memory import give_back_memory
     from influence.analysis import _users_table
     from influence.classify import ClassifyOptions, classify_users
     from influence.community import ReadStats
@@ -135,13 +136,13 @@ def phases(folder: Path, out: Path, sentiment: bool = True) -> dict:
     files = se._locate(folder)
     tables = {t: se._scan_file(files[t], t, sentiment=sentiment) for t in se.FIELDS if t in files}
     lap("read (XML scan)" + (", texts scored" if sentiment else ""))
-    se._give_back_memory()  # as read_stackexchange: the scanned columns handed over
+    give_back_memory()  # as read_stackexchange: the scanned columns handed over
     stats = ReadStats()
     messages, links, users = se._parse_tables(
         tables, sources={t: f.name for t, f in files.items()}, stats=stats
     )
     del tables
-    se._give_back_memory()
+    give_back_memory()
     community = assemble(
         messages, links=links, users=users, stats=stats, platform="stackexchange", name="bench"
     )

@@ -9,6 +9,10 @@
 
 from importlib import metadata
 
+from influence._memory import one_heap_for_threads
+
+one_heap_for_threads()  # before numpy and Arrow start threads: see influence._memory
+
 from influence.analysis import Analysis, analyze, run_analysis
 from influence.classify import ClassifyOptions
 from influence.community import Community, ReadStats

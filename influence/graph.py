@@ -10,10 +10,10 @@ metrics work on the CSR matrix directly.
 
 from __future__ import annotations
 
+import threading
 import weakref
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from functools import cached_property
 from typing import TYPE_CHECKING, ClassVar
 
 import numpy as np
@@ -155,16 +155,26 @@ class CommunityCodes:
     def __init__(self, community: Community) -> None:
         self._community = weakref.ref(community)
         self._derived: dict = {}
+        self._guard = threading.Lock()
+        self._locks: dict = {}
 
     def cached(self, key, compute):
         """``compute()``, computed once per community and ``key``.
 
         For arrays that depend on the community alone (such as the reply tree's
-        ancestor pairs), so that the metrics and the report share them.
+        ancestor pairs), so that the metrics and the report share them. Safe
+        from several threads: one computes, the others wait for its result.
         """
-        if key not in self._derived:
-            self._derived[key] = compute()
-        return self._derived[key]
+        try:
+            return self._derived[key]
+        except KeyError:
+            pass
+        with self._guard:
+            lock = self._locks.setdefault(key, threading.Lock())
+        with lock:
+            if key not in self._derived:
+                self._derived[key] = compute()
+            return self._derived[key]
 
     def _get(self) -> Community:
         community = self._community()
@@ -174,47 +184,52 @@ class CommunityCodes:
             )
         return community
 
-    @cached_property
+    @property
     def message_ids(self) -> pd.Index:
         """``messages.message_id`` as an Index (the labels of message positions)."""
-        return pd.Index(self._get().messages["message_id"].array)
+        return self.cached(
+            "message_ids", lambda: pd.Index(self._get().messages["message_id"].array)
+        )
 
-    @cached_property
-    def _user_lookup(self) -> IdLookup:
-        return IdLookup(self._get().user_ids)
-
-    @cached_property
-    def _message_lookup(self) -> IdLookup:
-        return IdLookup(self.message_ids)
+    def _prepared(self, lookup: str) -> IdLookup:
+        """The prepared ids of ``lookup`` (``"_user_lookup"`` or ``"_message_lookup"``)."""
+        if lookup == "_user_lookup":
+            return self.cached(lookup, lambda: IdLookup(self._get().user_ids))
+        return self.cached(lookup, lambda: IdLookup(self.message_ids))
 
     def _codes(self, lookup: str, code: str, table: str, column: str) -> np.ndarray:
         """Positions of ``table[column]`` by the prepared ``lookup``, for the array ``code``."""
-        found = getattr(self, lookup).positions(getattr(self._get(), table)[column])
-        if all(other == code or other in self.__dict__ for other in self._SERVES[lookup]):
-            del self.__dict__[lookup]  # it served its last array: free the prepared ids
+
+        def compute() -> np.ndarray:
+            return self._prepared(lookup).positions(getattr(self._get(), table)[column])
+
+        found = self.cached(code, compute)
+        with self._guard:
+            if all(other in self._derived for other in self._SERVES[lookup]):
+                self._derived.pop(lookup, None)  # it served its last array: free the prepared ids
         return found
 
-    @cached_property
+    @property
     def author(self) -> np.ndarray:
         return self._codes("_user_lookup", "author", "messages", "author_id")
 
-    @cached_property
+    @property
     def source(self) -> np.ndarray:
         return self._codes("_user_lookup", "source", "interactions", "source")
 
-    @cached_property
+    @property
     def target(self) -> np.ndarray:
         return self._codes("_user_lookup", "target", "interactions", "target")
 
-    @cached_property
+    @property
     def parent(self) -> np.ndarray:
         return self._codes("_message_lookup", "parent", "messages", "parent_id")
 
-    @cached_property
+    @property
     def carrier(self) -> np.ndarray:
         return self._codes("_message_lookup", "carrier", "interactions", "message_id")
 
-    @cached_property
+    @property
     def thread_root(self) -> np.ndarray:
         return self._codes("_message_lookup", "thread_root", "messages", "thread_id")
 

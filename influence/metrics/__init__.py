@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from influence._parallel import run_together
 from influence.community import Community
 from influence.metrics.participation import compute_participation
 from influence.metrics.propagation import compute_cascades, compute_propagation
@@ -155,22 +156,19 @@ def compute_metrics(
     ann           2.0        1.0          1.0                    10.0
     bob           1.0        1.0          1.0                    50.0
     """
-    with step_plan(METRIC_STEPS):  # each step announced to influence.progress.watch_steps
-        step("participation")
-        participation = compute_participation(community)
-        step("structure")
-        structure = compute_structure(community, tol=tol, max_iter=max_iter)
-        step("reciprocity")
-        reciprocity = compute_reciprocity(community)
-        step("reputation")
-        reputation = compute_reputation(community, alpha=alpha, tol=tol, max_iter=max_iter)
-        step("feedback")
-        feedback = compute_explicit_feedback(community)
-        step("propagation")
-        propagation = compute_propagation(community, horizon=horizon)
-        step("self-proclamation")
-        proclamation = compute_self_proclamation(community)
-    parts = [participation, structure, reciprocity, reputation, feedback, propagation, proclamation]
+    tasks = (
+        lambda: compute_participation(community),
+        lambda: compute_structure(community, tol=tol, max_iter=max_iter),
+        lambda: compute_reciprocity(community),
+        lambda: compute_reputation(community, alpha=alpha, tol=tol, max_iter=max_iter),
+        lambda: compute_explicit_feedback(community),
+        lambda: compute_propagation(community, horizon=horizon),
+        lambda: compute_self_proclamation(community),
+    )
+    # independent of one another: run side by side on the machine's cores; each step
+    # is announced to influence.progress.watch_steps while it is waited for
+    with step_plan(METRIC_STEPS):
+        parts = run_together(tasks, waiting=lambda k: step(METRIC_STEPS[k]))
     table = pd.concat(parts, axis=1)
     table = table.loc[:, list(METRIC_COLUMNS)].astype("float64")
     table.index = community.user_ids

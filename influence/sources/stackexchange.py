@@ -50,7 +50,6 @@ can be ``@``-mentioned); without it the post's ``LastEditorUserId`` is used.
 
 from __future__ import annotations
 
-import ctypes
 import html
 import io
 import itertools
@@ -58,7 +57,6 @@ import lzma
 import multiprocessing
 import os
 import re
-import sys
 import threading
 import zlib
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -71,6 +69,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from influence._memory import give_back_memory
 from influence.community import Community, ReadStats
 from influence.errors import SourceError
 from influence.schema import STRING, UTC
@@ -763,7 +762,7 @@ def read_stackexchange(
         for table in FIELDS
         if table in files
     }
-    _give_back_memory()
+    give_back_memory()
     stats = ReadStats()
     # the scanned columns are handed over: each file's are freed once parsed
     messages, links, users = _parse_tables(
@@ -773,7 +772,7 @@ def read_stackexchange(
         stats=stats,
     )
     del tables
-    _give_back_memory()
+    give_back_memory()
     messages = _finish_scoring(
         messages, sentiment=sentiment, stats=stats, brand=brand, wanted=wanted
     )
@@ -793,26 +792,6 @@ def read_stackexchange(
         name=folder.resolve().name,
         users_authoritative=False,
     )
-
-
-def _give_back_memory() -> None:
-    """Return the memory the scan freed to the system, so that the tables can use it.
-
-    The parallel scan receives each byte range's columns as one pickle; once
-    joined, those buffers are free but glibc keeps most of them in its heap
-    (a freed large block raises its threshold for ``mmap``), about 0.3 GiB
-    on the 1M posts + 1M comments dump, while Arrow allocates the tables from
-    its own pool and cannot reuse them: the peak of reading rose by as much.
-    ``malloc_trim(0)`` gives them back (as Dask's workers do); elsewhere than
-    glibc nothing happens. Arrow's pool is asked to do the same.
-    """
-    pa.default_memory_pool().release_unused()
-    if not sys.platform.startswith("linux"):
-        return
-    try:
-        ctypes.CDLL("libc.so.6").malloc_trim(0)
-    except (OSError, AttributeError):  # pragma: no cover - another C library (musl)
-        pass
 
 
 # ---------------------------------------------------------------------------

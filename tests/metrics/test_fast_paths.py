@@ -239,7 +239,7 @@ def test_prepared_ids_dropped_once_their_codes_exist(community, shift):
             getattr(codes, name)
             for lookup, served in codes._SERVES.items():
                 made = set(served) & set(names[: n + 1])  # kept from first use to last
-                assert (lookup in codes.__dict__) == (0 < len(made) < len(served))
+                assert (lookup in codes._derived) == (0 < len(made) < len(served))
         # the arrays made before and after each drop are those of get_indexer
         test_codes_equal_get_indexer(data)
 
