@@ -34,7 +34,10 @@ import os
 import re
 from dataclasses import replace
 
+import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from influence.analysis import Analysis
 from influence.community import Community, ReadStats
@@ -207,7 +210,39 @@ def _scrubbed_stats(
 def _address_table(ids: pd.Index) -> dict:
     from influence.sources.mbox import pseudonym
 
+    # an address holds an "@": only those ids are matched one by one
+    ids = ids[_holding(ids, ("@",))]
     return {uid: pseudonym(uid) for uid in ids if _WHOLE_ADDRESS.fullmatch(uid)}
+
+
+#: Every match of :data:`ADDRESS` holds one of these (``"@"`` or the ``at`` of ``x at y``).
+_ADDRESS_MARKS = ("@", "at")
+
+
+def _holding(texts, marks) -> np.ndarray:
+    """Whether each of ``texts`` holds one of the substrings ``marks``, in Arrow (no regex).
+
+    A cheap filter before a Python regex: most names and ids hold none.
+    """
+    arrow = pa.array(pd.array(texts, dtype=_STRING))
+    found = np.zeros(len(arrow), dtype=bool)
+    for mark in marks:
+        found |= pc.match_substring(arrow, mark).fill_null(False).to_numpy(zero_copy_only=False)
+    return found
+
+
+def _has_address(texts: pd.Series) -> bool:
+    """Whether any of ``texts`` holds an address (:data:`ADDRESS`).
+
+    Examples
+    --------
+    >>> _has_address(pd.Series(["Ann", None, "write to ann at example.org"]))
+    True
+    >>> _has_address(pd.Series(["Kate", "@kate", "a@b"], dtype="string"))
+    False
+    """
+    candidates = texts[_holding(texts, _ADDRESS_MARKS)]
+    return bool(candidates.astype(_STRING).str.contains(ADDRESS, na=False).any())
 
 
 def _rename_analysis(analysis: Analysis, table: dict, key: bytes | None) -> Analysis:
@@ -269,7 +304,7 @@ def hide_addresses(analysis: Analysis) -> Analysis:
     if isinstance(customers, dict):
         keys = customers.get("unmatched_customer_keys") or []
         texts += [pd.Series([str(k) for k in keys], dtype=_STRING)]
-    if not table and not any(t.str.contains(ADDRESS, na=False).any() for t in texts):
+    if not table and not any(_has_address(t) for t in texts):
         return analysis  # nothing to hide: no copy
     return _rename_analysis(analysis, table, None)
 

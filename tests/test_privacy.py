@@ -18,8 +18,11 @@ from pathlib import Path
 import pandas as pd
 import pytest
 from click.testing import CliRunner
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import influence
+from influence import privacy
 from influence.cli import main
 from influence.errors import InfluenceError
 from influence.privacy import (
@@ -262,3 +265,47 @@ def test_javascript_profile_urls_never_become_links():
     analysis = influence.run_analysis(hostile)
     page = render_report(analysis, build_summary(analysis))
     assert "javascript:" not in page.lower()
+
+
+# the Arrow filter before the regex (the plain algorithm: the regex on every text)
+_TRICKY = [
+    "Ann",
+    "ann@example.org",
+    "<ann@example.org>",
+    " ann@example.org ",
+    "ann at example dot org",
+    "ann at example.org",
+    "ann\u00a0at\u2003example.org",  # Unicode spaces: Python's \s, not Arrow's
+    "ann\tat\nexample.org",
+    "Kate",
+    "Nathan @ home",
+    "@kate",
+    "a@b",
+    "",
+    "ÀNN@EXAMPLE.ORG",
+    "x@y.co",
+    "at",
+    "AT example.org",
+    "user AT example.org",
+]
+
+
+@given(
+    st.lists(
+        st.one_of(st.sampled_from(_TRICKY), st.text(alphabet="ab @.t\u00a0xo", max_size=12)),
+        max_size=20,
+    )
+)
+@settings(max_examples=300, deadline=None)
+def test_address_filter_finds_what_the_regex_alone_finds(texts):
+    series = pd.Series(texts, dtype="string")
+    plain = any(privacy.ADDRESS.search(text) for text in texts)
+    assert privacy._has_address(series) == plain
+    ids = pd.Index(texts, dtype="string").unique()
+    plain_table = {uid for uid in ids if privacy._WHOLE_ADDRESS.fullmatch(uid)}
+    assert set(privacy._address_table(ids)) == plain_table
+
+
+def test_address_filter_on_the_tricky_texts_one_by_one():
+    for text in _TRICKY:
+        assert privacy._has_address(pd.Series([text, None])) == bool(privacy.ADDRESS.search(text))
