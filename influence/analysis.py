@@ -7,8 +7,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
+import pyarrow.compute as pc
 
+from influence._lookup import arrow_strings
 from influence.classify import ClassifyOptions, classify_users
 from influence.community import Community, profile_urls
 from influence.errors import EmptyCommunityError
@@ -242,9 +245,25 @@ def _users_table(
     lead = [c for c in USERS_COLUMNS if c != "user_id"]
     rest = [c for c in table.columns if c not in lead]
     table = table[lead + rest]
-    order = table.assign(_score=table["influence_score"].fillna(-1.0)).reset_index()
-    order = order.sort_values(["_score", "user_id"], ascending=[False, True], kind="stable")
-    return table.iloc[order.index.to_numpy()]  # positions: the ids are unique
+    return table.iloc[ranking_order(table["influence_score"], table.index)]
+
+
+def ranking_order(scores: pd.Series, ids: pd.Index) -> np.ndarray:
+    """Positions of the users by score, highest first (missing as -1), then by id.
+
+    The order of ``sort_values([score, user_id], ascending=[False, True])``
+    (ids are unique, so there are no ties), from one ``lexsort`` on numbers:
+    the ids are ranked once by Arrow's sort (by code point, as pandas), not
+    compared as Python strings.
+
+    Examples
+    --------
+    >>> ranking_order(pd.Series([0.5, None, 0.5, 0.9]), pd.Index(["b", "c", "a", "d"])).tolist()
+    [3, 2, 0, 1]
+    """
+    id_rank = np.empty(len(ids), dtype=np.int64)
+    id_rank[pc.sort_indices(arrow_strings(ids)).to_numpy()] = np.arange(len(ids))
+    return np.lexsort((id_rank, -scores.fillna(-1.0).to_numpy(dtype=np.float64)))
 
 
 def analyze(community: Community | str | Path, **options) -> pd.DataFrame:
