@@ -81,13 +81,17 @@ USERS_DTYPES: Mapping[str, str] = {
 _LABELLED = ("true_influencer", "listened_to", "talkative")
 
 
-def users_for_parquet(users: pd.DataFrame) -> pd.DataFrame:
+def users_for_parquet(users: pd.DataFrame, *, copy: bool = True) -> pd.DataFrame:
     """The users table with the stable column types of :data:`USERS_DTYPES`.
 
     Parameters
     ----------
     users : DataFrame
         The users table, indexed by ``user_id``; not modified.
+    copy : bool, default True
+        False: the float64 columns are shared with ``users``, not copied (for a
+        table written and dropped at once, as :func:`influence.report.write_outputs`
+        does: 0.07 GiB less for 200,000 members; do not modify the result).
 
     Returns
     -------
@@ -106,15 +110,22 @@ def users_for_parquet(users: pd.DataFrame) -> pd.DataFrame:
     out = {}
     for column in table.columns:
         values = table[column]
+        dtype = values.dtype
         if column in USERS_DTYPES or not (
             pd.api.types.is_numeric_dtype(values) or pd.api.types.is_bool_dtype(values)
         ):
-            out[column] = values.astype(object).where(values.notna(), None).astype("string")
-        elif values.dtype == np.float64:
-            out[column] = values  # copied once, by the DataFrame below
+            if isinstance(dtype, pd.StringDtype) or (
+                isinstance(dtype, pd.CategoricalDtype)
+                and isinstance(dtype.categories.dtype, pd.StringDtype)
+            ):
+                out[column] = values.astype("string")  # in Arrow: no Python str per value
+            else:
+                out[column] = values.astype(object).where(values.notna(), None).astype("string")
+        elif dtype == np.float64:
+            out[column] = values  # copied once, by the DataFrame below (unless copy=False)
         else:
             out[column] = pd.to_numeric(values).astype(np.float64)
-    return pd.DataFrame(out)
+    return pd.DataFrame(out, copy=copy)
 
 
 def _arrow_schema(frame: pd.DataFrame):

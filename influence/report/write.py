@@ -6,6 +6,7 @@ import csv
 import io
 import json
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -14,6 +15,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from influence._lookup import arrow_strings
+from influence._parallel import run_together
 from influence.analysis import Analysis
 from influence.errors import InfluenceError
 from influence.report.exports import users_for_parquet, write_parquet
@@ -33,6 +35,13 @@ def write_outputs(
     (text as strings, every number as float64). ``lang`` (``"en"`` or ``"fr"``) is
     the language of ``report.html``; the other files are language-neutral.
 
+    The two users files (one after the other) and ``report.html`` (with the
+    summary it shows) are written side by side on two threads
+    (:func:`influence._parallel.run_together`; ``INFLUENCE_THREADS=1``: one
+    after the other, in this order); ``summary.json`` last, with the time the
+    whole write took (``timings_seconds.write``). The files are the same bytes
+    either way.
+
     Returns
     -------
     dict
@@ -41,24 +50,46 @@ def write_outputs(
     Raises
     ------
     InfluenceError
-        When ``out`` cannot be created or written.
+        When ``out`` cannot be created or written (the first file that cannot
+        be written, in the order above, is named).
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> import influence
+    >>> analysis = influence.run_analysis(
+    ...     influence.read("datasets/stackexchange-conlang-meta-2020"))
+    >>> with tempfile.TemporaryDirectory() as folder:
+    ...     paths = write_outputs(analysis, folder)
+    ...     sorted(paths), paths["users.csv"].stat().st_size > 0
+    (['report.html', 'summary.json', 'users.csv', 'users.parquet'], True)
     """
     out = Path(out)
     start = time.perf_counter()
-    try:
-        out.mkdir(parents=True, exist_ok=True)
-        paths = {
-            "users.csv": out / "users.csv",
-            "users.parquet": out / "users.parquet",
-            "summary.json": out / "summary.json",
-            "report.html": out / "report.html",
-        }
-        write_csv(analysis.users.reset_index(), paths["users.csv"])
-        write_parquet(users_for_parquet(analysis.users), paths["users.parquet"])
+    paths = {
+        "users.csv": out / "users.csv",
+        "users.parquet": out / "users.parquet",
+        "summary.json": out / "summary.json",
+        "report.html": out / "report.html",
+    }
+    users = analysis.users
+
+    def users_files() -> None:
+        write_csv(users.reset_index(), paths["users.csv"])
+        write_parquet(users_for_parquet(users, copy=False), paths["users.parquet"])
+
+    def summary_and_report() -> dict:
         summary = build_summary(analysis, source=source)
         paths["report.html"].write_text(
             render_report(analysis, summary, lang=lang), encoding="utf-8"
         )
+        return summary
+
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        # a pair, not three tasks: the csv and the parquet never hold their
+        # memory at the same time, and each side takes about as long
+        _, summary = run_together([users_files, summary_and_report])
         summary["timings_seconds"]["write"] = round(time.perf_counter() - start, 4)
         paths["summary.json"].write_text(
             json.dumps(summary, indent=2, ensure_ascii=False, default=str) + "\n",
@@ -76,19 +107,21 @@ def write_outputs(
 #: (``tests/report/test_write.py`` checks every code point).
 _CSV_SPECIAL = ',"\r\n'
 
-#: Rows joined into one string before it is written (bounds the memory).
-_CSV_ROWS_PER_WRITE = 65_536
+#: Rows formatted and joined at a time: the text of one piece is all that is held
+#: (about 35 MB for the 45 columns of a users table), not the text of the whole table.
+_CSV_ROWS_PER_WRITE = 16_384
 
 
 def write_csv(table: pd.DataFrame, path: str | Path) -> None:
     """Write ``table`` as ``table.to_csv(path, index=False, lineterminator="\\n")`` would.
 
-    The same bytes, built column by column: each distinct value is formatted once
-    (floats by ``repr``, the shortest text that reads back as the same float,
-    which is what pandas writes; missing values as empty cells; text quoted by
-    Python's csv writer only where it needs quoting), then the rows are joined.
-    Tables with a column this does not format (dates, mixed objects) and tables of
-    fewer than two columns are written by pandas itself.
+    The same bytes, built column by column over pieces of rows: in each piece,
+    each distinct value is formatted once (floats by ``repr``, the shortest text
+    that reads back as the same float, which is what pandas writes; missing values
+    as empty cells; text quoted by Python's csv writer only where it needs
+    quoting), then the rows are joined and written. Tables with a column this does
+    not format (dates, mixed objects) and tables of fewer than two columns are
+    written by pandas itself.
 
     Parameters
     ----------
@@ -108,11 +141,11 @@ def write_csv(table: pd.DataFrame, path: str | Path) -> None:
     a,0.30000000000000004,3.0
     "b,c",,1e+16
     """
-    cells = [_csv_cells(table.iloc[:, i]) for i in range(table.shape[1])]
+    columns = [_csv_column(table.iloc[:, i]) for i in range(table.shape[1])]
     header = table.columns
     if (
-        len(cells) < 2
-        or any(c is None for c in cells)
+        len(columns) < 2
+        or any(c is None for c in columns)
         or not all(isinstance(h, str) for h in header)
     ):
         table.to_csv(path, index=False, lineterminator="\n")
@@ -122,10 +155,12 @@ def write_csv(table: pd.DataFrame, path: str | Path) -> None:
         csv.writer(heading, lineterminator="\n").writerow(list(header))
         file.write(heading.getvalue().encode("utf-8"))
         for start in range(0, len(table), _CSV_ROWS_PER_WRITE):
-            # the fields of each row joined by "," then a "\n" after it, in Arrow
-            piece = [c.slice(start, _CSV_ROWS_PER_WRITE) for c in cells]
-            rows = pc.binary_join_element_wise(*piece, _COMMA)
-            lines = pc.binary_join_element_wise(rows, _NEWLINE, _EMPTY)
+            stop = min(start + _CSV_ROWS_PER_WRITE, len(table))
+            cells = [column(start, stop) for column in columns]
+            # the fields of each row joined by ",", the last one followed by "\n"
+            cells[-1] = pc.binary_join_element_wise(cells[-1], _NEWLINE, _EMPTY)
+            lines = pc.binary_join_element_wise(*cells, _COMMA)
+            del cells
             offsets = np.frombuffer(lines.buffers()[1], dtype=np.int64)
             first, last = offsets[lines.offset], offsets[lines.offset + len(lines)]
             file.write(memoryview(lines.buffers()[2])[first:last])
@@ -136,6 +171,9 @@ _COMMA, _NEWLINE, _EMPTY, _POINT_ZERO = (
     pa.scalar(s, pa.large_string()) for s in (",", "\n", "", ".0")
 )
 
+#: The csv text of the rows ``start:stop`` of one column (see :func:`_csv_column`).
+_Cells = Callable[[int, int], pa.Array]
+
 
 def _csv_cells(values: pd.Series) -> pa.Array | None:
     """The csv text of each value of ``values`` (Arrow large_string, no missing), or None.
@@ -143,26 +181,29 @@ def _csv_cells(values: pd.Series) -> pa.Array | None:
     None for a dtype whose text this does not reproduce (dates, objects that are
     not all strings, ...). Distinct numbers are formatted once and taken per row.
     """
+    column = _csv_column(values)
+    return None if column is None else column(0, len(values))
+
+
+def _csv_column(values: pd.Series) -> _Cells | None:
+    """A function giving the csv text of the rows ``start:stop`` of ``values``, or None.
+
+    What is known of the whole column is worked out once here (the text of a
+    categorical's categories; for text held as Python objects, that every value
+    is a string, and the text of each distinct one); numbers and Arrow text are
+    formatted piece by piece, so that only one piece's text is held at a time.
+    """
     dtype = values.dtype
     if isinstance(dtype, pd.CategoricalDtype):
         labels = _csv_cells(pd.Series(dtype.categories))
         if labels is None:
             return None
-        return _taken(labels, values.cat.codes.to_numpy())
+        return _taking(labels, values.cat.codes.to_numpy())
     if dtype == np.float64 or dtype == np.int64 or dtype == np.bool_:
         array = values.to_numpy()
-        if dtype == np.float64:
-            # distinct bit patterns, not values: -0.0 and 0.0 are written differently
-            codes, distinct = pd.factorize(array.view(np.int64))
-            text = _float_texts(distinct.view(np.float64))
-            codes[np.isnan(array)] = -1
-        else:
-            codes, distinct = pd.factorize(array)
-            text = pa.array([repr(v) for v in distinct.tolist()], pa.large_string())
-        return _taken(text, codes)
+        return lambda start, stop: _number_cells(array[start:stop])
     if isinstance(dtype, pd.StringDtype):  # every value is a str or missing
-        text = arrow_strings(values).fill_null("")
-        return _quoted(text)
+        return lambda start, stop: _quoted(arrow_strings(values.iloc[start:stop]).fill_null(""))
     if not pd.api.types.is_object_dtype(dtype):
         return None
     missing = values.isna().to_numpy()
@@ -172,7 +213,20 @@ def _csv_cells(values: pd.Series) -> pa.Array | None:
         return None
     every = np.full(len(values), -1, dtype=np.intp)
     every[~missing] = codes
-    return _taken(_quoted(pa.array(distinct.tolist(), pa.large_string())), every)
+    return _taking(_quoted(pa.array(distinct.tolist(), pa.large_string())), every)
+
+
+def _number_cells(array: np.ndarray) -> pa.Array:
+    """The csv text of float64, int64 or bool values: each distinct one formatted once."""
+    if array.dtype == np.float64:
+        # distinct bit patterns, not values: -0.0 and 0.0 are written differently
+        codes, distinct = pd.factorize(array.view(np.int64))
+        text = _float_texts(distinct.view(np.float64))
+        codes[np.isnan(array)] = -1
+    else:
+        codes, distinct = pd.factorize(array)
+        text = pa.array([repr(v) for v in distinct.tolist()], pa.large_string())
+    return _taking(text, codes)(0, len(array))
 
 
 def _float_texts(numbers: np.ndarray) -> pa.Array:
@@ -241,10 +295,11 @@ def _replaced(text: pa.Array, where: np.ndarray, values: pa.Array | list[str]) -
     return pa.concat_arrays([text, values]).take(row)
 
 
-def _taken(labels: pa.Array, codes: np.ndarray) -> pa.Array:
-    """``labels[code]`` for each of ``codes``; code -1 gives ``""``."""
+def _taking(labels: pa.Array, codes: np.ndarray) -> _Cells:
+    """A function giving ``labels[code]`` for the ``codes[start:stop]``; code -1 gives ``""``."""
     labels = pa.concat_arrays([labels, pa.array([""], pa.large_string())])
-    return labels.take(np.where(codes < 0, len(labels) - 1, codes))
+    rows = np.where(codes < 0, len(labels) - 1, codes)
+    return lambda start, stop: labels.take(rows[start:stop])
 
 
 def _csv_field(value: str) -> str:
