@@ -79,9 +79,9 @@ def run_together(
     Raises
     ------
     Exception
-        The error of the first task, in task order, that raised. Every task
-        has run by then, as when they run alone in order up to that task: the
-        error does not depend on which task happened to finish first.
+        The error of the first task, in task order, that raised, whichever
+        task finished first. On threads every task has run by then; on one
+        thread the tasks after it are not run, as in a loop.
 
     Examples
     --------

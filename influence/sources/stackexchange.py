@@ -60,6 +60,7 @@ import re
 import threading
 import zlib
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from functools import partial
 from pathlib import Path
 from typing import IO
 from xml.parsers import expat
@@ -70,6 +71,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from influence._memory import give_back_memory
+from influence._parallel import run_together
 from influence.community import Community, ReadStats
 from influence.errors import SourceError
 from influence.schema import STRING, UTC
@@ -1384,6 +1386,29 @@ def parse_comments(
     >>> mentions[["source_message_id", "target"]].to_dict("records")
     [{'source_message_id': 'c10', 'target': '7'}, {'source_message_id': 'c11', 'target': '8'}]
     """
+    read = _read_comments(rows, source=source, on_error=on_error, stats=stats)
+    return _comments_on_posts(
+        read,
+        posts,
+        users=users,
+        editors=editors,
+        skipped_posts=skipped_posts,
+        source=source,
+        stats=stats,
+    )
+
+
+def _read_comments(
+    rows: Mapping[str, Sequence] | pd.DataFrame,
+    *,
+    source: str,
+    on_error: OnError,
+    stats: ReadStats | None,
+) -> dict[str, object]:
+    """The part of :func:`parse_comments` that needs no post: checks, times, ``@name`` tokens.
+
+    It may run beside :func:`parse_posts`; :func:`_comments_on_posts` does the rest.
+    """
     frame = _frame(rows, (*FIELDS["Comments"], "Text"))
     checks = _Checks(frame, source)
     checks.present("Id")
@@ -1393,15 +1418,40 @@ def parse_comments(
     total = len(frame)
     frame, keep, dropped, first = checks.apply(on_error)
     _note_skipped(stats, source, dropped, first)
-    created = created.iloc[keep].reset_index(drop=True)
+    return {
+        "frame": frame,
+        "created": created.iloc[keep].reset_index(drop=True),
+        "post_id": normalize_ids(frame["PostId"]),
+        "tokens": _mention_tokens(frame["Text"]),
+        "total": total,
+        "dropped": dropped,
+    }
 
-    post_id = normalize_ids(frame["PostId"])
+
+def _comments_on_posts(
+    read: dict[str, object],
+    posts: pd.DataFrame,
+    *,
+    users: pd.DataFrame | None,
+    editors: pd.DataFrame | None,
+    skipped_posts: Sequence[str],
+    source: str,
+    stats: ReadStats | None,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """:func:`parse_comments` once :func:`_read_comments` has read the rows (it is emptied)."""
+    frame, created, post_id = read.pop("frame"), read.pop("created"), read.pop("post_id")
+    row, token = read.pop("tokens")
+    total, dropped = read["total"], read["dropped"]
     on_skipped = post_id.isin(pd.Index(list(skipped_posts), dtype=STRING)).to_numpy(bool)
     dropped["not_conversation"] = int(on_skipped.sum())
     if on_skipped.any():
         frame = frame.loc[~on_skipped].reset_index(drop=True)
         created = created.loc[~on_skipped].reset_index(drop=True)
         post_id = post_id.loc[~on_skipped].reset_index(drop=True)
+        # the tokens of the comments kept, their rows renumbered as the rows are
+        on_kept = ~on_skipped[row]
+        row = (np.cumsum(~on_skipped) - 1)[row[on_kept]]
+        token = token.filter(pa.array(on_kept))
 
     on_post = id_positions(post_id, posts["message_id"])
     thread = pd.Series(_take(posts["thread_id"], on_post)).fillna(post_id)
@@ -1432,7 +1482,7 @@ def parse_comments(
         stats.record(source, "messages", read=total, kept=len(messages), dropped=dropped)
     order = _integers(frame["Id"]).to_numpy(dtype="float64")
     links = _mention_links(
-        messages, frame["Text"], order, posts, users, editors, source=source, stats=stats
+        messages, (row, token), order, posts, users, editors, source=source, stats=stats
     )
     return messages, links
 
@@ -1585,7 +1635,7 @@ def _words(array: pa.Array) -> tuple[np.ndarray, np.ndarray]:
 
 def _mention_links(
     comments: pd.DataFrame,
-    texts: pd.Series,
+    tokens: tuple[np.ndarray, pa.Array],
     order: np.ndarray,
     posts: pd.DataFrame,
     users: pd.DataFrame | None,
@@ -1594,8 +1644,11 @@ def _mention_links(
     source: str,
     stats: ReadStats | None,
 ) -> pd.DataFrame:
-    """Resolve ``@name`` tokens among each post's participants (vectorised)."""
-    row, token = _mention_tokens(texts)
+    """Resolve ``@name`` tokens among each post's participants (vectorised).
+
+    ``tokens`` is :func:`_mention_tokens` of the comments' texts.
+    """
+    row, token = tokens
     tokens = pd.DataFrame(
         {
             "token_number": np.arange(len(row)),
@@ -1976,14 +2029,21 @@ def _parse_tables(
 
     Each file's columns are popped from ``tables`` when parsed and dropped once
     used, so that :func:`read_stackexchange`, which hands over its own dict,
-    frees the scanned posts before the comments are parsed and the scanned
-    comments before the tables are assembled. :func:`parse_stackexchange`
+    frees the scanned posts before the comments are joined to them and the
+    scanned comments before the tables are assembled. :func:`parse_stackexchange`
     passes a copy of its argument: the caller's columns stay.
+
+    The posts (with the votes), the users (with the badges), the post history
+    and the comments' own rows (checks, times, ``@name`` tokens) are read side
+    by side (:func:`~influence._parallel.run_together`); then the comments are
+    joined to the posts and users. Each step counts in its own
+    :class:`ReadStats`, merged in the order the files are read alone, so the
+    counts, the notes and the error raised (the first bad file in that order)
+    are those of one thread.
     """
     on_error = check_on_error(on_error)
     sources = {table: f"{table}.xml" for table in FIELDS} | dict(sources or {})
     stats = ReadStats() if stats is None else stats
-    options = {"on_error": on_error, "stats": stats}
     for table, consequence in (
         ("Comments", "no comments and no mentions"),
         ("Users", "users are known by id only and mentions cannot be resolved"),
@@ -1994,42 +2054,67 @@ def _parse_tables(
         if table not in tables:
             stats.note(f"{sources[table]}: absent; {consequence}")
 
-    votes = None
-    if "Votes" in tables:
-        votes = parse_votes(tables.pop("Votes"), source=sources["Votes"], **options)
-    posts_frame = _frame(tables.pop("Posts"), FIELDS["Posts"])
-    messages, links = parse_posts(posts_frame, votes=votes, source=sources["Posts"], **options)
-    posts = messages if "PostHistory" in tables else _with_editors(messages, posts_frame)
-    skipped = _skipped_posts(posts_frame)
-    del posts_frame  # the scanned posts: no longer needed
+    present = set(tables)  # before the steps pop their tables, side by side
 
-    users = None
-    if "Users" in tables:
-        users = parse_users(tables.pop("Users"), source=sources["Users"], **options)
-    if "Badges" in tables:
-        known = pd.Index([], dtype=STRING) if users is None else pd.Index(users["user_id"])
-        badges = parse_badges(
-            tables.pop("Badges"), known_users=known, source=sources["Badges"], **options
-        )
-        if users is not None:
-            users = _attach_badges(users, badges)
+    def read_posts(stats: ReadStats) -> tuple:
+        options = {"on_error": on_error, "stats": stats}
+        votes = None
+        if "Votes" in present:
+            votes = parse_votes(tables.pop("Votes"), source=sources["Votes"], **options)
+        posts_frame = _frame(tables.pop("Posts"), FIELDS["Posts"])
+        messages, links = parse_posts(posts_frame, votes=votes, source=sources["Posts"], **options)
+        posts = messages if "PostHistory" in present else _with_editors(messages, posts_frame)
+        return votes, messages, links, posts, _skipped_posts(posts_frame)
 
-    editors = None
-    if "PostHistory" in tables:
-        editors = parse_post_history(
-            tables.pop("PostHistory"), source=sources["PostHistory"], **options
+    def read_users(stats: ReadStats) -> pd.DataFrame | None:
+        options = {"on_error": on_error, "stats": stats}
+        users = None
+        if "Users" in present:
+            users = parse_users(tables.pop("Users"), source=sources["Users"], **options)
+        if "Badges" in present:
+            known = pd.Index([], dtype=STRING) if users is None else pd.Index(users["user_id"])
+            badges = parse_badges(
+                tables.pop("Badges"), known_users=known, source=sources["Badges"], **options
+            )
+            if users is not None:
+                users = _attach_badges(users, badges)
+        return users
+
+    def read_history(stats: ReadStats) -> pd.DataFrame | None:
+        if "PostHistory" not in present:
+            return None
+        return parse_post_history(
+            tables.pop("PostHistory"), source=sources["PostHistory"], on_error=on_error, stats=stats
         )
+
+    def read_comments(stats: ReadStats) -> dict[str, object] | None:
+        if "Comments" not in present:
+            return None
+        return _read_comments(
+            tables.pop("Comments"), source=sources["Comments"], on_error=on_error, stats=stats
+        )
+
+    # the files in the order they are read alone, side by side; each step counts in
+    # its own stats, added in that order: the same entries, notes and first error
+    steps = [read_posts, read_users, read_history, read_comments]
+    counts = [ReadStats() for _ in steps]
+    done = run_together([partial(step, own) for step, own in zip(steps, counts, strict=True)])
+    for own in counts:
+        stats.merge(own)
+    (votes, messages, links, posts, skipped), users, editors, comments_read = done
+    del done
+
     parts = [messages]
     link_parts = [links]
-    if "Comments" in tables:
-        comments, mentions = parse_comments(
-            tables.pop("Comments"),
+    if comments_read is not None:
+        comments, mentions = _comments_on_posts(
+            comments_read,
             posts,
             users=users,
             editors=editors,
             skipped_posts=skipped,
             source=sources["Comments"],
-            **options,
+            stats=stats,
         )
         parts.append(comments)
         link_parts.append(mentions)
