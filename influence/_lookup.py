@@ -32,7 +32,12 @@ def arrow_strings(values) -> pa.Array:
     elif not isinstance(values.dtype, pd.StringDtype) or values.dtype.storage != "pyarrow":
         values = pd.array(values, dtype=STRING)
     arrow = pa.chunked_array(pa.array(values.array if hasattr(values, "array") else values))
-    return arrow.cast(pa.large_string()).combine_chunks()
+    return _one_array(arrow.cast(pa.large_string()))
+
+
+def _one_array(arrow: pa.ChunkedArray) -> pa.Array:
+    """The chunks as one array: the only chunk itself (its buffers, not a copy), or joined."""
+    return arrow.chunk(0) if arrow.num_chunks == 1 else arrow.combine_chunks()
 
 
 def id_positions(keys, ids) -> np.ndarray:
@@ -100,7 +105,9 @@ def _integer_ids(values: pa.Array) -> pa.Array | None:
 
     A value is plain when it casts to an integer whose decimal digits (and
     sign) are exactly as many bytes as the value: ``"017"``, ``"+5"``, ``" 5"``
-    and ``"-0"`` are longer than ``"17"``, ``"5"``, ``"5"`` and ``"0"``. A
+    and ``"-0"`` are longer than ``"17"``, ``"5"``, ``"5"`` and ``"0"``; and
+    when it is not hexadecimal: Arrow casts ``"0x10000000000"`` to
+    1099511627776, whose 13 digits are as many as its characters. A
     spread sample is checked first, so that ids mixing letters and numbers
     are turned down without casting them all.
     """
@@ -115,7 +122,23 @@ def _integer_ids(values: pa.Array) -> pa.Array | None:
     length = pc.binary_length(values).fill_null(1).to_numpy(zero_copy_only=False)
     # |INT64_MIN| wraps round to a negative number: one digit, never its length
     digits = 1 + np.searchsorted(_TENS, np.abs(number), side="right") + (number < 0)
-    return numbers if np.array_equal(length, digits) else None
+    if not np.array_equal(length, digits) or _hexadecimal(values):
+        return None
+    return numbers
+
+
+def _hexadecimal(values: pa.Array) -> bool:
+    """Whether a value is written in hexadecimal (``"0x1A"``, which the cast reads as 26).
+
+    Looked for only when a byte of the column is ``x`` or ``X``.
+    """
+    data = values.buffers()[2]
+    if data is None:
+        return False
+    text = np.frombuffer(data, dtype=np.uint8)
+    if not ((text == ord("x")) | (text == ord("X"))).any():
+        return False
+    return pc.any(pc.match_substring_regex(values, "^-?0[xX]")).as_py() is True
 
 
 def _split_ids(
@@ -148,7 +171,8 @@ def _split_ids(
     code = pc.index_in(head, value_set=prefixes)
     # the prefix's letters cut from the front: the rest starts with a digit or "-"
     rest = pc.utf8_ltrim(values, letters) if letters else values
-    rest = pc.if_else(code.is_valid(), rest, pa.scalar(None, pa.large_string()))
+    if code.null_count:  # another prefix, or a missing value: no number
+        rest = pc.if_else(code.is_valid(), rest, pa.scalar(None, pa.large_string()))
     numbers = _integer_ids(rest)
     if numbers is None:
         return None
@@ -225,7 +249,7 @@ def _text_array(values) -> pa.Array | None:
     except (pa.ArrowInvalid, pa.ArrowTypeError, TypeError):
         return None
     if isinstance(array, pa.ChunkedArray):
-        array = array.combine_chunks()
+        array = _one_array(array)
     if pa.types.is_dictionary(array.type):
         array = array.dictionary_decode()
     if pa.types.is_null(array.type):
