@@ -174,7 +174,7 @@ def phases(folder: Path, out: Path, sentiment: bool = True) -> dict:
     metrics.index.name = "user_id"
     options = ClassifyOptions()
     classes = classify_users(metrics, options)
-    table = _users_table(community, metrics, classes)
+    table, _order = _users_table(community, metrics, classes)
     lap("classify")
     from influence.analysis import Analysis
 

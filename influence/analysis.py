@@ -11,7 +11,8 @@ import numpy as np
 import pandas as pd
 import pyarrow.compute as pc
 
-from influence._lookup import arrow_strings
+from influence._lookup import arrow_strings, positions
+from influence._parallel import run_together
 from influence.classify import ClassifyOptions, classify_users
 from influence.community import Community, profile_urls
 from influence.errors import EmptyCommunityError
@@ -200,14 +201,42 @@ def finish_analysis(
     """From a metric table to the :class:`Analysis`: classify, users table, four I's.
 
     Shared by every engine (the metric table is the only thing engines compute
-    differently).
+    differently). The four I's but the influence score need only the community
+    and the metric table: they are computed in the metric table's order beside
+    the classification (:func:`~influence._parallel.run_together`), then put in
+    the users table's order.
     """
-    from influence.engagement import add_engagement  # engagement builds on Analysis
+    from influence.engagement import (  # engagement builds on Analysis
+        _engagement_table,
+        _join_engagement,
+        _member_engagement,
+    )
 
-    step("classify")
-    start = time.perf_counter()
-    classes = classify_users(metrics, options)
-    timings["classify"] = time.perf_counter() - start
+    def classify() -> tuple[pd.DataFrame, pd.DataFrame, np.ndarray]:
+        start = time.perf_counter()
+        classes = classify_users(metrics, options)
+        timings["classify"] = time.perf_counter() - start
+        return (classes, *_users_table(windowed, metrics, classes))
+
+    def engage():  # what the four I's need besides the influence score, beside classify
+        start = time.perf_counter()
+        ids = windowed.user_ids
+        messages = metrics["messages"].to_numpy(np.float64, na_value=np.nan)
+        parts = _member_engagement(
+            windowed,
+            metrics.index,
+            np.arange(len(ids)) if metrics.index is ids else positions(metrics.index, ids),
+            # inactive exactly where classify_users says so: no message (or missing)
+            active=np.nan_to_num(messages, nan=0.0) > 0,
+            active_days=metrics["active_days"].to_numpy(np.float64, na_value=np.nan),
+            messages=messages,
+            brand=brand,
+        )
+        return parts, time.perf_counter() - start
+
+    (classes, users, order), (parts, seconds) = run_together(
+        [classify, engage], waiting=lambda k: step(FINISH_STEPS[k])
+    )
     parameters = {
         "since": None if since is None else str(since),
         "until": None if until is None else str(until),
@@ -220,22 +249,23 @@ def finish_analysis(
     }
     analysis = Analysis(
         community=windowed,
-        users=_users_table(windowed, metrics, classes),
+        users=users,
         parameters=parameters,
         thresholds=classes.attrs["thresholds"],
         weights=classes.attrs["weights"],
         timings=timings,
     )
-    step("engagement")
     start = time.perf_counter()
-    analysis = add_engagement(analysis, brand=brand)
-    analysis.timings["engagement"] = time.perf_counter() - start
+    four = _engagement_table(parts, users["influence_score"], order)
+    analysis = _join_engagement(analysis, four)
+    analysis.timings["engagement"] = seconds + time.perf_counter() - start
     return analysis
 
 
 def _users_table(
     community: Community, metrics: pd.DataFrame, classes: pd.DataFrame
-) -> pd.DataFrame:
+) -> tuple[pd.DataFrame, np.ndarray]:
+    """The users table, and the positions of its rows among the rows of ``metrics``."""
     profile = community.users.set_index("user_id")
     table = classes.join(metrics)
     table["display_name"] = profile["display_name"].reindex(table.index)
@@ -245,7 +275,13 @@ def _users_table(
     lead = [c for c in USERS_COLUMNS if c != "user_id"]
     rest = [c for c in table.columns if c not in lead]
     table = table[lead + rest]
-    return table.iloc[ranking_order(table["influence_score"], table.index)]
+    if classes.index is community.user_ids:  # sorted by code point: an id's rank is its row
+        order = np.argsort(
+            -table["influence_score"].fillna(-1.0).to_numpy(np.float64), kind="stable"
+        )
+    else:
+        order = ranking_order(table["influence_score"], table.index)
+    return table.iloc[order], order
 
 
 def ranking_order(scores: pd.Series, ids: pd.Index) -> np.ndarray:

@@ -146,13 +146,6 @@ def percentile_ranks(values: pd.Series) -> pd.Series:
     return ((ranks - 1) / (n - 1)).astype("float64")
 
 
-def _top_share(values: pd.Series) -> pd.Series:
-    """Share of users whose value is at least this one's (1/n for the single best)."""
-    floats = values.astype("float64")
-    filled = floats.fillna(floats.min() if floats.notna().any() else 0.0)
-    return filled.rank(method="min", ascending=False).astype("float64") / len(filled)
-
-
 def log_standard_scores(values: pd.Series) -> pd.Series:
     """Signed ``log1p`` of a metric, standardised: mean 0, standard deviation 1.
 
@@ -179,13 +172,34 @@ def log_standard_scores(values: pd.Series) -> pd.Series:
     >>> log_standard_scores(pd.Series([2.0, 2.0])).tolist()
     [0.0, 0.0]
     """
-    floats = values.astype("float64")
-    filled = floats.fillna(floats.min() if floats.notna().any() else 0.0)
-    logged = np.sign(filled) * np.log1p(filled.abs())
-    spread = float(logged.std(ddof=0)) if len(logged) else 0.0
+    filled = _filled(values.to_numpy(np.float64, na_value=np.nan))
+    return pd.Series(_log_standard(filled), index=values.index, dtype="float64")
+
+
+def _filled(values: np.ndarray) -> np.ndarray:
+    """``values`` with missing values replaced by the lowest value (0 when all are missing)."""
+    missing = np.isnan(values)
+    if not missing.any():
+        return values
+    return np.where(missing, np.nanmin(values) if not missing.all() else 0.0, values)
+
+
+def _log_standard(filled: np.ndarray) -> np.ndarray:
+    """:func:`log_standard_scores` of values without missing ones, on numpy arrays.
+
+    The same float operations as pandas' ``mean`` and ``std(ddof=0)`` (sum
+    divided by the count; squares of the deviations from that mean, summed and
+    divided by the count), so the scores are the same to the last bit.
+    """
+    n = len(filled)
+    logged = np.sign(filled) * np.log1p(np.abs(filled))
+    if not n:
+        return np.zeros(0)
+    mean = logged.sum(dtype=np.float64) / np.float64(n)
+    spread = float(np.sqrt(((mean - logged) ** 2).sum(dtype=np.float64) / np.float64(n)))
     if not spread > 0:
-        return pd.Series(0.0, index=values.index, dtype="float64")
-    return ((logged - logged.mean()) / spread).astype("float64")
+        return np.zeros(n)
+    return (logged - mean) / spread
 
 
 def axis_scores(
@@ -219,16 +233,36 @@ def axis_scores(
     >>> score.round(4).tolist(), used
     ([0.0, 0.139, 1.0], {'a': 0.25, 'b': 0.75})
     """
-    used = {k: float(w) for k, w in weights.items() if k in metrics.columns and w > 0}
+    columns = {k: metrics[k].to_numpy(np.float64, na_value=np.nan) for k in metrics.columns}
+    score, used = _axis({}, columns, weights, len(metrics))
+    return pd.Series(score, index=metrics.index, dtype="float64"), used
+
+
+def _axis(
+    scores: dict[str, np.ndarray],
+    values: Mapping[str, np.ndarray],
+    weights: Mapping[str, float],
+    n: int,
+) -> tuple[np.ndarray, dict[str, float]]:
+    """:func:`axis_scores` on arrays: ``values`` per metric, ``n`` users.
+
+    ``scores`` caches the standard log scores by metric, so that the axes
+    sharing metrics compute each once.
+    """
+    used = {k: float(w) for k, w in weights.items() if k in values and w > 0}
     total = sum(used.values())
     used = {k: w / total for k, w in used.items()}
-    if len(metrics) <= 1:
-        return pd.Series(1.0, index=metrics.index, dtype="float64"), used
-    mean = sum(log_standard_scores(metrics[k]) * w for k, w in used.items())
+    if n <= 1:
+        return np.ones(n), used
+    mean = 0  # summed as before: 0 + s_1 w_1 + s_2 w_2 + ..., in the order of the weights
+    for k, w in used.items():
+        if k not in scores:
+            scores[k] = _log_standard(_filled(values[k]))
+        mean = mean + scores[k] * w
     low, high = float(mean.min()), float(mean.max())
     if not high > low:
-        return pd.Series(0.0, index=metrics.index, dtype="float64"), used
-    return ((mean - low) / (high - low)).astype("float64"), used
+        return np.zeros(n), used
+    return (mean - low) / (high - low), used
 
 
 def classify_users(metrics: pd.DataFrame, options: ClassifyOptions | None = None) -> pd.DataFrame:
@@ -266,38 +300,50 @@ def classify_users(metrics: pd.DataFrame, options: ClassifyOptions | None = None
     ['true_influencer', 'member', 'member', 'inactive']
     """
     options = options or ClassifyOptions()
-    active = metrics["messages"].fillna(0) > 0
+    n = len(metrics)
+    messages = np.nan_to_num(metrics["messages"].to_numpy(np.float64, na_value=np.nan), nan=0.0)
+    active = messages > 0
+    rows = np.flatnonzero(active)  # the active users' rows, in order, among all users
     relevant = set(options.talkative_weights) | set(options.listened_to_weights)
     relevant |= set(PARTICIPATION_WEIGHTS)
-    candidates = metrics.loc[active, [c for c in metrics.columns if c in relevant]]
-    act = candidates.loc[:, candidates.notna().any().to_numpy(bool)]
-    top = act.apply(_top_share)
+    act: dict[str, np.ndarray] = {}  # raw values of the active users, by metric
+    for column in metrics.columns:
+        if column in relevant:
+            values = metrics[column].to_numpy(np.float64, na_value=np.nan)[rows]
+            if not np.isnan(values).all():  # a metric missing for every active user is left out
+                act[column] = values
 
-    talk, talk_w = axis_scores(act, options.talkative_weights)
-    listen, listen_w = axis_scores(act, options.listened_to_weights)
-    part, _ = axis_scores(act, PARTICIPATION_WEIGHTS)
+    scores: dict[str, np.ndarray] = {}
+    talk, talk_w = _axis(scores, act, options.talkative_weights, len(rows))
+    listen, listen_w = _axis(scores, act, options.listened_to_weights, len(rows))
+    part, _ = _axis(scores, act, PARTICIPATION_WEIGHTS, len(rows))
 
-    out = pd.DataFrame(index=metrics.index)
-    rows = np.flatnonzero(active.to_numpy(bool))  # act's rows, in order, among all users
-    out["talkative_score"] = _spread(talk, rows, len(metrics))
-    out["listened_to_score"] = _spread(listen, rows, len(metrics))
-    out["influence_score"] = np.sqrt(out["talkative_score"] * out["listened_to_score"])
-    out["participation"] = _spread(part, rows, len(metrics))
-
+    talkative = _spread(talk, rows, n)
+    listened_to = _spread(listen, rows, n)
     q = 1 - options.top_share
-    t_thr = float(talk.quantile(q)) if len(talk) else np.inf
-    l_thr = float(listen.quantile(q)) if len(listen) else np.inf
-    eligible = active & (metrics["messages"].fillna(0) >= options.min_messages)
-    high_t = eligible & (out["talkative_score"] >= t_thr) & (out["talkative_score"] > 0)
-    high_l = eligible & (out["listened_to_score"] >= l_thr) & (out["listened_to_score"] > 0)
-    segment = np.select(
+    t_thr = float(pd.Series(talk).quantile(q)) if len(talk) else np.inf
+    l_thr = float(pd.Series(listen).quantile(q)) if len(listen) else np.inf
+    eligible = active & (messages >= options.min_messages)
+    high_t = eligible & (talkative >= t_thr) & (talkative > 0)
+    high_l = eligible & (listened_to >= l_thr) & (listened_to > 0)
+    codes = np.select(
         [~active, high_t & high_l, high_l, high_t],
-        ["inactive", "true_influencer", "listened_to", "talkative"],
-        default="member",
+        [SEGMENTS.index(s) for s in ("inactive", "true_influencer", "listened_to", "talkative")],
+        default=SEGMENTS.index("member"),
+    ).astype(np.int8)
+    reasons = _reasons(codes, talk_w, listen_w, act, options.reasons, rows)
+    reasons[~active] = "no contribution in the window"
+    out = pd.DataFrame(
+        {
+            "talkative_score": talkative,
+            "listened_to_score": listened_to,
+            "influence_score": np.sqrt(talkative * listened_to),
+            "participation": _spread(part, rows, n),
+            "segment": pd.Categorical.from_codes(codes, dtype=_SEGMENT_DTYPE),
+            "reasons": pd.Series(reasons, index=metrics.index, dtype="object"),
+        },
+        index=metrics.index,
     )
-    out["segment"] = pd.Categorical(segment, categories=list(SEGMENTS))
-    out["reasons"] = _reasons(out["segment"], top, talk_w, listen_w, act, options.reasons, rows)
-    out.loc[~active, "reasons"] = "no contribution in the window"
     out.attrs["weights"] = {"talkative": talk_w, "listened_to": listen_w}
     out.attrs["thresholds"] = {
         "talkative_score": t_thr,
@@ -308,57 +354,83 @@ def classify_users(metrics: pd.DataFrame, options: ClassifyOptions | None = None
     return out
 
 
-def _spread(scores: pd.Series, rows: np.ndarray, n: int) -> np.ndarray:
+#: The dtype of the ``segment`` column.
+_SEGMENT_DTYPE = pd.CategoricalDtype(list(SEGMENTS))
+
+
+def _spread(scores: np.ndarray, rows: np.ndarray, n: int) -> np.ndarray:
     """``scores`` (one per active user, in order) at ``rows`` of ``n`` users; NaN elsewhere."""
     out = np.full(n, np.nan)
-    out[rows] = scores.to_numpy(np.float64)
+    out[rows] = scores
     return out
 
 
+def _top_shares(
+    values: np.ndarray, at: np.ndarray, ordered: np.ndarray | None = None
+) -> np.ndarray:
+    """Share of users whose value is at least that of the users ``at`` (1/n for the best).
+
+    ``rank(method="min", ascending=False) / n`` of pandas, missing values
+    taking the lowest value, computed for the users ``at`` only: one sort (or
+    ``ordered``, the values already filled and sorted), one binary search per
+    user asked about.
+    """
+    filled = _filled(values)
+    if ordered is None:
+        ordered = np.sort(filled)
+    greater = len(ordered) - np.searchsorted(ordered, filled[at], side="right")
+    return (greater + 1).astype(np.float64) / len(ordered)
+
+
 def _reasons(
-    segment: pd.Series,
-    top: pd.DataFrame,
+    codes: np.ndarray,
     talk_w: Mapping[str, float],
     listen_w: Mapping[str, float],
-    values: pd.DataFrame,
+    values: Mapping[str, np.ndarray],
     limit: int,
     rows: np.ndarray,
-) -> pd.Series:
+) -> np.ndarray:
     """Words such as ``"top 2% reputation, top 5% propagation speed"`` per labelled user.
 
     For each labelled user, the metrics of the axes behind the label on which
     the user stands in the top quarter with a positive value, best first (ties
-    by metric name). ``top`` and ``values`` have one row per active user, the
-    users at ``rows`` of ``segment``.
+    by metric name). ``codes`` are the segments' codes (positions in
+    :data:`SEGMENTS`) of every user; ``values`` the raw metric values of the
+    active users, the users at ``rows`` of ``codes``. Returns an object array,
+    ``""`` for the users without a label.
     """
-    reasons = np.full(len(segment), "", dtype=object)
-    labels = segment.to_numpy()[rows]
+    reasons = np.full(len(codes), "", dtype=object)
+    labels = codes[rows]
     axes = {
         "true_influencer": list(dict.fromkeys([*listen_w, *talk_w])),
         "listened_to": list(listen_w),
         "talkative": list(talk_w),
     }
+    ordered: dict[str, np.ndarray] = {}  # each metric sorted once for the three labels
     for label, columns in axes.items():
-        mine = np.flatnonzero(labels == label)
-        if not len(mine) or not columns:
+        mine = np.flatnonzero(labels == SEGMENTS.index(label))
+        if not len(mine) or not columns or limit <= 0:
             continue
-        share = top[columns].to_numpy(np.float64, na_value=np.nan)[mine]
-        value = values[columns].to_numpy(np.float64, na_value=np.nan)[mine]
+        for c in columns:
+            if c not in ordered:
+                ordered[c] = np.sort(_filled(values[c]))
+        share = np.column_stack([_top_shares(values[c], mine, ordered[c]) for c in columns])
+        value = np.column_stack([values[c][mine] for c in columns])
         share = np.where((value > 0) & (share <= 0.25), share, np.nan)
         # per user: by share (missing last), then by metric name
         name_rank = np.argsort(np.argsort(np.array(columns, dtype=object), kind="stable"))
         order = np.lexsort((np.broadcast_to(name_rank, share.shape), share), axis=1)[:, :limit]
         best = np.take_along_axis(share, order, axis=1)
-        percent = np.maximum(np.ceil(np.nan_to_num(best) * 100), 1).astype(int)
-        names = [_LABELS.get(m, m) for m in columns]
-        for row, kept, pct, at in zip(
-            rows[mine].tolist(),
-            (~np.isnan(best)).tolist(),
-            percent.tolist(),
-            order.tolist(),
-            strict=True,
-        ):
-            reasons[row] = ", ".join(
-                f"top {p}% {names[k]}" for p, k, ok in zip(pct, at, kept, strict=True) if ok
-            )
-    return pd.Series(reasons, index=segment.index, dtype="object")
+        kept = ~np.isnan(best)  # a prefix of each row: the missing shares sort last
+        percent = np.maximum(np.ceil(np.nan_to_num(best) * 100), 1).astype(np.intp)
+        # every "top p% metric" text once, then picked by (percent, metric)
+        texts = np.array(
+            [[f"top {p}% {_LABELS.get(m, m)}" for m in columns] for p in range(percent.max() + 1)],
+            dtype=object,
+        )
+        parts = texts[percent, order]
+        joined = np.where(kept[:, 0], parts[:, 0], "").astype(object)
+        for k in range(1, parts.shape[1]):
+            joined = np.where(kept[:, k], joined + ", " + parts[:, k], joined)
+        reasons[rows[mine]] = joined
+    return reasons

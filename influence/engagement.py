@@ -22,7 +22,7 @@ them to an :class:`~influence.analysis.Analysis` so that they reach ``users.csv`
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import replace
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
@@ -53,33 +53,98 @@ REACTION_KINDS = ("kudos", "accept")
 
 def _percentile(values: pd.Series, active: np.ndarray) -> pd.Series:
     """Percentile rank among active members (ties share the mean rank); NaN elsewhere."""
+    ranks = _percentiles(values.to_numpy(np.float64, na_value=np.nan), active)
+    return pd.Series(ranks, index=values.index, dtype="float64")
+
+
+def _percentiles(values: np.ndarray, active: np.ndarray) -> np.ndarray:
+    """:func:`_percentile` on arrays: ``rank(pct=True, method="average")`` of pandas.
+
+    Among the active members (missing values count as 0), the mean of the
+    ranks a run of equal values spans, ``(first + last) / 2``, divided by the
+    number of active members: the floats pandas gives (the sum of the ranks of
+    a run divided by its length is that half-integer exactly).
+    """
     out = np.full(len(values), np.nan)
-    ranked = values[active].astype("float64").fillna(0.0).rank(pct=True, method="average")
-    out[active] = ranked.to_numpy(np.float64)  # by position: no alignment on the ids
-    return pd.Series(out, index=values.index, dtype="float64")
+    chosen = np.nan_to_num(values[active], nan=0.0, posinf=np.inf, neginf=-np.inf)
+    n = len(chosen)
+    if not n:
+        return out
+    order = np.argsort(chosen)
+    ordered = chosen[order]
+    new = np.ones(n, dtype=bool)
+    new[1:] = ordered[1:] != ordered[:-1]
+    first = np.flatnonzero(new)  # 0-based start of each run of equal values
+    last = np.append(first[1:], n)  # 1-based rank of each run's last value
+    mean_rank = (first + 1 + last) / 2
+    ranks = np.empty(n)
+    ranks[order] = mean_rank[np.cumsum(new) - 1] / n
+    out[active] = ranks
+    return out
 
 
-def _mean_rank(components: dict[str, pd.Series], active: np.ndarray) -> pd.Series:
-    ranks = [_percentile(v, active) for v in components.values()]
-    return pd.concat(ranks, axis=1).mean(axis=1, skipna=False).astype("float64")
+def _mean_ranks(components: dict[str, np.ndarray], active: np.ndarray) -> np.ndarray:
+    """The mean of the components' percentiles, summed in order as pandas' row mean does."""
+    total = None
+    for values in components.values():
+        ranks = _percentiles(values, active)
+        total = ranks if total is None else total + ranks
+    return total / len(components)
 
 
 def _sessions(author: np.ndarray, times: np.ndarray, gap: pd.Timedelta, n: int) -> np.ndarray:
-    """Sessions per author: ``author`` codes 0..n-1 (-1: unknown, left out), datetime64 times."""
+    """Sessions per author: ``author`` codes 0..n-1 (-1: unknown, left out), datetime64 times.
+
+    One sort of ``author * span + time`` (the times in their coarsest exact unit,
+    from the earliest) when that fits in 64 bits, as it does for second or
+    millisecond times; else author, then the rank of the time.
+    """
     known = author >= 0
-    author = author[known]
-    times = times[known]
-    # by author, then time: one sort of author * m + rank of the time (< n * m, no overflow)
+    author = author[known].astype(np.int64)
+    times = times[known].astype("datetime64[ns]", copy=False)
+    stamps = times.view(np.int64)
     m = len(author)
-    by_time = np.argsort(times, kind="stable")
-    rank = np.empty(m, dtype=np.int64)
-    rank[by_time] = np.arange(m)
-    key = np.sort(author.astype(np.int64) * m + rank)
-    author, times = key // max(m, 1), times[by_time][key % max(m, 1)]
-    new = np.ones(len(author), dtype=bool)
-    if len(author) > 1:
-        new[1:] = (author[1:] != author[:-1]) | ((times[1:] - times[:-1]) > gap.to_timedelta64())
+    if not m:
+        return np.zeros(n)
+    limit = int(gap.to_timedelta64().astype("timedelta64[ns]").astype(np.int64))
+    whole = None
+    if not np.isnat(times).any() and int(stamps.max()) - int(stamps.min()) < 2**62:
+        unit, whole = _coarsest_unit(stamps - stamps.min())  # ns from the earliest message
+        span = int(whole.max()) + 1
+    if whole is not None and n * span < 2**62:  # else the plain way below
+        key = np.sort(author * span + whole)
+        author = key // span
+        # within an author, the time between messages in units: a whole number d
+        # of units is more than limit ns exactly when d > limit // unit
+        later = np.diff(key) > limit // unit
+    else:  # by author, then the rank of the time (< n * m, no overflow)
+        by_time = np.argsort(times, kind="stable")
+        rank = np.empty(m, dtype=np.int64)
+        rank[by_time] = np.arange(m)
+        key = np.sort(author * m + rank)
+        author, times = key // m, times[by_time][key % m]
+        later = (times[1:] - times[:-1]) > gap.to_timedelta64()
+    new = np.ones(m, dtype=bool)
+    new[1:] = (author[1:] != author[:-1]) | later
     return np.bincount(author[new], minlength=n).astype("float64")
+
+
+def _coarsest_unit(nanoseconds: np.ndarray) -> tuple[int, np.ndarray]:
+    """The coarsest of 1 s, 1 ms, 1 us and 1 ns dividing every value, and the quotients.
+
+    Examples
+    --------
+    >>> unit, whole = _coarsest_unit(np.array([0, 3_000_000, 5_000_000]))
+    >>> unit, whole.tolist()
+    (1000000, [0, 3, 5])
+    """
+    for unit in (1_000_000_000, 1_000_000, 1_000):
+        if (nanoseconds[:1000] % unit).any():  # a quick no on a few values first
+            continue
+        whole = nanoseconds // unit
+        if np.array_equal(whole * unit, nanoseconds):
+            return unit, whole
+    return 1, nanoseconds
 
 
 def _per_user(counts: np.ndarray, row: np.ndarray) -> np.ndarray:
@@ -203,27 +268,67 @@ def compute_engagement(
     >>> len(intimacy) > 0, bool(intimacy.between(-1, 1).all())
     (True, True)
     """
+    parts = _member_engagement(
+        community,
+        users.index,
+        positions(users.index, community.user_ids),  # each member's position in the codes
+        active=(users["segment"] != "inactive").to_numpy(bool),
+        active_days=users["active_days"].to_numpy(np.float64, na_value=np.nan),
+        messages=users["messages"].to_numpy(np.float64, na_value=np.nan),
+        brand=brand,
+        brand_weight=brand_weight,
+        session_gap=session_gap,
+    )
+    return _engagement_table(parts, users["influence_score"])
+
+
+@dataclass(frozen=True)
+class _MemberEngagement:
+    """What :func:`compute_engagement` computes before the influence score, per member."""
+
+    columns: dict[str, np.ndarray]  # ENGAGEMENT_COLUMNS but ``influence``, in order
+    notes: list[str]
+    parameters: dict
+
+
+def _member_engagement(
+    community: Community,
+    index: pd.Index,
+    row: np.ndarray,
+    *,
+    active: np.ndarray,
+    active_days: np.ndarray,
+    messages: np.ndarray,
+    brand: Iterable[str] | None = None,
+    brand_weight: float = 3.0,
+    session_gap: str | pd.Timedelta = "30min",
+) -> _MemberEngagement:
+    """The part of :func:`compute_engagement` that needs no influence score.
+
+    For the members ``index`` (at positions ``row`` of ``community.user_ids``,
+    -1 when absent), in that order; ``active`` where the member has a message.
+    Every column is unchanged when the members are put in another order (the
+    percentiles do not depend on it), so the analysis computes them in the
+    metric table's order beside the classification.
+    """
     gap = pd.Timedelta(session_gap)
     brand = None if brand is None else [str(b) for b in brand if str(b).strip()] or None
-    index = users.index
-    active = (users["segment"] != "inactive").to_numpy(bool)
-    messages = community.messages
+    messages_table = community.messages
     notes: list[str] = []
     codes = community_codes(community)
     n_users = len(community.user_ids)
-    row = positions(index, community.user_ids)  # each member's position in the codes
 
-    times = messages["created_at"].to_numpy("datetime64[ns]")
-    sessions = pd.Series(_per_user(_sessions(codes.author, times, gap, n_users), row), index=index)
-    presence = {"active_days": users["active_days"], "sessions": sessions}
+    times = messages_table["created_at"].to_numpy("datetime64[ns]")
+    sessions = _per_user(_sessions(codes.author, times, gap, n_users), row)
+    presence = {"active_days": active_days, "sessions": sessions}
     views = None
     if "views" in community.users.columns:
         profiles = community.users
         listed = positions(index, pd.Index(profiles["user_id"].array))
         known = pd.to_numeric(profiles["views"], errors="coerce").astype("float64").to_numpy()
-        views = pd.Series(np.nan, index=index, dtype="float64")
+        views = np.full(len(index), np.nan)
         views[listed >= 0] = known[listed[listed >= 0]]
-        if views[active].notna().any():
+        if not np.isnan(views[active]).all():
             presence["views"] = views
         else:
             views = None
@@ -231,22 +336,22 @@ def compute_engagement(
     interactions = community.interactions
     reacting = interactions["kind"].isin(REACTION_KINDS).to_numpy(bool) & (codes.source >= 0)
     given = np.bincount(codes.source[reacting], minlength=n_users).astype("float64")
-    given = pd.Series(_per_user(given, row), index=index)
-    contribution = {"messages": users["messages"]}
+    given = _per_user(given, row)
+    contribution = {"messages": messages}
     if float(given[active].sum()) > 0:
         contribution["reactions_given"] = given
     else:
         notes.append("interaction counts messages only: nobody gave a kudos, like or accept")
 
-    per_message, why = _message_sentiment(messages, brand)
-    empty = pd.Series(np.nan, index=index, dtype="float64")
+    per_message, why = _message_sentiment(messages_table, brand)
+    empty = np.full(len(index), np.nan)
     sentiment, intimacy, brand_sentiment = empty.copy(), empty.copy(), empty.copy()
-    scored_count = pd.Series(0.0, index=index)
-    brand_count = empty.copy() if brand is None else pd.Series(0.0, index=index)
+    scored_count = np.zeros(len(index))
+    brand_count = empty.copy() if brand is None else np.zeros(len(index))
     if per_message is None:
         notes.append(why)
     else:
-        author = messages["author_id"].astype("string")
+        author = messages_table["author_id"].astype("string")
         value = per_message["sentiment"].to_numpy(float)
         mention = per_message["brand_mention"].fillna(False).to_numpy(bool)
         keep = author.notna().to_numpy(bool) & np.isfinite(value)
@@ -263,44 +368,57 @@ def compute_engagement(
         keys = index.astype(str)
         totals = grouped[["value", "weight", "weighted"]].sum()
         counts = grouped.size()
-        sentiment = (totals["value"] / counts).reindex(keys)
-        intimacy = (totals["weighted"] / totals["weight"]).reindex(keys)
-        scored_count = counts.reindex(keys).fillna(0.0)
+        sentiment = np.asarray((totals["value"] / counts).reindex(keys), dtype=float)
+        intimacy = np.asarray((totals["weighted"] / totals["weight"]).reindex(keys), dtype=float)
+        scored_count = np.asarray(counts.reindex(keys).fillna(0.0), dtype=float)
         if brand is not None or per_message["brand_mention"].notna().any():
             about = frame.loc[frame["mention"]].groupby("author")["value"]
-            brand_sentiment = about.mean().reindex(keys)
-            brand_count = about.size().reindex(keys).fillna(0.0)
+            brand_sentiment = np.asarray(about.mean().reindex(keys), dtype=float)
+            brand_count = np.asarray(about.size().reindex(keys).fillna(0.0), dtype=float)
         if not keep.any():
             notes.append("intimacy is empty: no message had a sentiment (unsupported languages)")
 
-    table = pd.DataFrame(
-        {
-            "involvement": _mean_rank(presence, active).to_numpy(),
-            "interaction": _mean_rank(contribution, active).to_numpy(),
-            "intimacy": np.asarray(intimacy, dtype=float),
-            "influence": users["influence_score"].to_numpy(float),
-            "sessions": sessions.to_numpy(float),
-            "views": np.nan if views is None else views.to_numpy(float),
-            "reactions_given": given.to_numpy(float),
-            "sentiment": np.asarray(sentiment, dtype=float),
-            "sentiment_messages": np.asarray(scored_count, dtype=float),
-            "brand_sentiment": np.asarray(brand_sentiment, dtype=float),
-            "brand_messages": np.asarray(brand_count, dtype=float),
-        },
-        index=index,
+    intimacy, sentiment, brand_sentiment = (
+        np.where(active, column, np.nan) for column in (intimacy, sentiment, brand_sentiment)
     )
-    for column in ("intimacy", "sentiment", "brand_sentiment"):
-        table.loc[~active, column] = np.nan
-    if views is None:
-        table = table.drop(columns="views")
-    table.attrs["notes"] = notes
-    table.attrs["parameters"] = {
+    columns = {
+        "involvement": _mean_ranks(presence, active),
+        "interaction": _mean_ranks(contribution, active),
+        "intimacy": intimacy,
+        "sessions": sessions,
+        "views": views,
+        "reactions_given": given,
+        "sentiment": sentiment,
+        "sentiment_messages": scored_count,
+        "brand_sentiment": brand_sentiment,
+        "brand_messages": brand_count,
+    }
+    parameters = {
         "brand": brand,
         "brand_weight": float(brand_weight),
         "session_gap": str(gap),
         "involvement": list(presence),
         "interaction": list(contribution),
     }
+    return _MemberEngagement({k: v for k, v in columns.items() if v is not None}, notes, parameters)
+
+
+def _engagement_table(
+    parts: _MemberEngagement, influence: pd.Series, order: np.ndarray | None = None
+) -> pd.DataFrame:
+    """The :func:`compute_engagement` table of ``parts`` for the members of ``influence``.
+
+    ``influence`` is the members' ``influence_score``, indexed by ``user_id``;
+    ``order`` (optional) the positions, among the members ``parts`` was
+    computed for, of the members of ``influence``, in its order.
+    """
+    columns = {k: v if order is None else v[order] for k, v in parts.columns.items()}
+    columns["influence"] = influence.to_numpy(np.float64, na_value=np.nan)
+    table = pd.DataFrame(
+        {k: columns[k] for k in ENGAGEMENT_COLUMNS if k in columns}, index=influence.index
+    )
+    table.attrs["notes"] = list(parts.notes)
+    table.attrs["parameters"] = dict(parts.parameters)
     return table
 
 
@@ -335,6 +453,11 @@ def add_engagement(
         brand_weight=brand_weight,
         session_gap=session_gap,
     )
+    return _join_engagement(analysis, four)
+
+
+def _join_engagement(analysis: Analysis, four: pd.DataFrame) -> Analysis:
+    """:func:`add_engagement` once the table of :func:`compute_engagement` is made."""
     users = analysis.users.drop(columns=[c for c in four.columns if c in analysis.users])
     users = users.join(four)
     parameters = dict(analysis.parameters)

@@ -187,6 +187,13 @@ def test_default_weights_are_documented_metrics():
     assert set(LISTENED_TO_WEIGHTS) >= {"reputation", "propagation_speed", "self_proclamation"}
 
 
+def _top_share(values):
+    """The plain share of users at or above each value (pandas rank), the reference."""
+    floats = values.astype("float64")
+    filled = floats.fillna(floats.min() if floats.notna().any() else 0.0)
+    return filled.rank(method="min", ascending=False).astype("float64") / len(filled)
+
+
 def _reasons_reference(segment, top, talk_w, listen_w, values, limit):
     """The plain ``_reasons`` (long table, sort, groupby, join) the numpy one replaced."""
     from influence.classify import _LABELS
@@ -218,7 +225,7 @@ def _reasons_reference(segment, top, talk_w, listen_w, values, limit):
 
 @pytest.mark.parametrize(("seed", "limit"), [(0, 4), (1, 2), (2, 0), (3, 9)])
 def test_reasons_and_scores_equal_the_label_lookups(seed, limit):
-    from influence.classify import _reasons, _top_share
+    from influence.classify import _reasons
 
     rng = np.random.default_rng(seed)
     n = 600
@@ -237,7 +244,11 @@ def test_reasons_and_scores_equal_the_label_lookups(seed, limit):
     weights = out.attrs["weights"]
     args = (out["segment"], top, weights["talkative"], weights["listened_to"], act, limit)
     expected = _reasons_reference(*args)
-    got = _reasons(*args, np.flatnonzero(active.to_numpy()))
+    codes = out["segment"].cat.codes.to_numpy()
+    arrays = {c: act[c].to_numpy() for c in act}
+    rows = np.flatnonzero(active.to_numpy())
+    got = _reasons(codes, weights["talkative"], weights["listened_to"], arrays, limit, rows)
+    got = pd.Series(got, index=metrics.index, dtype="object")
     pd.testing.assert_series_equal(got, expected)
     assert bool((got != "").sum() > 10) == (limit > 0)
     talk, _ = axis_scores(act, weights["talkative"])

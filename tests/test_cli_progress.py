@@ -118,7 +118,7 @@ def test_live_line_shows_the_step_under_way_on_a_terminal(monkeypatch, toy_commu
     # two steps wait until the line shows them: the line is drawn every REDRAW seconds
     for module, name, shown in (
         (influence.metrics, "compute_reputation", "4/9 reputation"),
-        (influence.engagement, "add_engagement", "9/9 engagement"),
+        (influence.engagement, "_member_engagement", "9/9 engagement"),
     ):
         real = getattr(module, name)
 
