@@ -27,6 +27,8 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
+from influence.errors import InfluenceError
+
 __all__ = ["cores", "run_together"]
 
 #: Environment variable: how many threads :func:`run_together` may use.
@@ -38,7 +40,7 @@ def cores() -> int:
 
     Raises
     ------
-    ValueError
+    InfluenceError
         When ``INFLUENCE_THREADS`` is set to anything but a positive integer.
 
     Examples
@@ -49,7 +51,7 @@ def cores() -> int:
     setting = os.environ.get(THREADS_VARIABLE, "").strip()
     if setting:
         if not setting.isdigit() or int(setting) < 1:
-            raise ValueError(f"{THREADS_VARIABLE} must be a positive integer (got {setting!r})")
+            raise InfluenceError(f"{THREADS_VARIABLE} must be a positive integer (got {setting!r})")
         return int(setting)
     try:
         return max(1, len(os.sched_getaffinity(0)))

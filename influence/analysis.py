@@ -275,12 +275,7 @@ def _users_table(
     lead = [c for c in USERS_COLUMNS if c != "user_id"]
     rest = [c for c in table.columns if c not in lead]
     table = table[lead + rest]
-    if classes.index is community.user_ids:  # sorted by code point: an id's rank is its row
-        order = np.argsort(
-            -table["influence_score"].fillna(-1.0).to_numpy(np.float64), kind="stable"
-        )
-    else:
-        order = ranking_order(table["influence_score"], table.index)
+    order = ranking_order(table["influence_score"], table.index)
     return table.iloc[order], order
 
 

@@ -51,14 +51,10 @@ ENGAGEMENT_COLUMNS = (
 REACTION_KINDS = ("kudos", "accept")
 
 
-def _percentile(values: pd.Series, active: np.ndarray) -> pd.Series:
-    """Percentile rank among active members (ties share the mean rank); NaN elsewhere."""
-    ranks = _percentiles(values.to_numpy(np.float64, na_value=np.nan), active)
-    return pd.Series(ranks, index=values.index, dtype="float64")
-
-
 def _percentiles(values: np.ndarray, active: np.ndarray) -> np.ndarray:
-    """:func:`_percentile` on arrays: ``rank(pct=True, method="average")`` of pandas.
+    """Percentile rank among active members (ties share the mean rank); NaN elsewhere.
+
+    ``rank(pct=True, method="average")`` of pandas, on arrays.
 
     Among the active members (missing values count as 0), the mean of the
     ranks a run of equal values spans, ``(first + last) / 2``, divided by the

@@ -365,8 +365,7 @@ def test_the_analysis_equals_classify_then_the_public_four_is(shipped, threads, 
 
 
 def test_the_users_table_is_ranked_as_by_the_id_sort(shipped):
-    # the metric table's rows are community.user_ids, sorted by code point: the
-    # rank of an id is its row, and the order that of ranking_order
+    # the users table is the plain table put in ranking_order, and says so
     community, metrics = shipped
     assert metrics.index is community.user_ids
     classes = classify_users(metrics)

@@ -5,17 +5,20 @@ from __future__ import annotations
 import contextvars
 import threading
 import time
+from pathlib import Path
 
 import pandas as pd
 import pytest
 
 from influence import _parallel
 from influence._parallel import THREADS_VARIABLE, cores, run_together
+from influence.errors import InfluenceError
 from influence.graph import community_codes
 from influence.metrics import compute_metrics
 from influence.sources import read
 
 SETTING = contextvars.ContextVar("setting", default="unset")
+DATASETS = Path(__file__).resolve().parent.parent / "datasets"
 
 
 @pytest.fixture(params=["1", "2", "4"])
@@ -104,7 +107,7 @@ def test_threads_setting_must_be_a_positive_integer(monkeypatch):
     for bad in ("0", "-1", "two", "1.5"):
         monkeypatch.setenv(THREADS_VARIABLE, bad)
         with pytest.raises(
-            ValueError, match=rf"^INFLUENCE_THREADS must be a positive integer \(got '{bad}'\)$"
+            InfluenceError, match=rf"^INFLUENCE_THREADS must be a positive integer \(got '{bad}'\)$"
         ):
             cores()
     monkeypatch.setenv(THREADS_VARIABLE, " 3 ")
@@ -160,3 +163,18 @@ def test_metrics_on_threads_equal_the_metrics_in_one_thread(dump, monkeypatch):
         community = read(dump, sentiment=False)  # a new community: nothing cached
         tables[setting] = compute_metrics(community)
     pd.testing.assert_frame_equal(tables["1"], tables["2"], check_exact=True)
+
+
+def test_a_bad_threads_setting_is_one_line_from_the_command_line(monkeypatch):
+    from click.testing import CliRunner
+
+    from influence.cli import main
+
+    monkeypatch.setenv(THREADS_VARIABLE, "two")
+    result = CliRunner().invoke(
+        main, ["analyze", str(DATASETS / "stackexchange-conlang-meta-2020"), "--out", "x", "-q"]
+    )
+    assert result.exit_code == 1
+    assert result.output.strip().splitlines()[-1] == (
+        "Error: INFLUENCE_THREADS must be a positive integer (got 'two')"
+    )
